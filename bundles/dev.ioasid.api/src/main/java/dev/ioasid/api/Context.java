@@ -1,12 +1,15 @@
 package dev.ioasid.api;
 
+import java.util.List;
+
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * One open /dev/iommu: usually one per VM or process.
+ * One open /dev/iommu: usually one per VM or process. It is the handle every service call takes.
  * <p>
- * Objects created through a context get ids from 1 and are only visible through it: an id of another context
- * is ENOENT. Closing the context destroys everything in it, dependents first.
+ * Objects created through a context get ids from 1, looked up by type, and are only visible through it: an id
+ * of another context is ENOENT. Closing the context destroys everything in it, dependents first, and unbinds
+ * its devices.
  */
 @ProviderType
 public interface Context extends AutoCloseable {
@@ -16,6 +19,19 @@ public interface Context extends AutoCloseable {
 
     /** False once {@link #close()} has run. */
     boolean isOpen();
+
+    /** The user address space of this context (the process or VM whose memory it maps). */
+    UserMemory memory();
+
+    /** Every object, in id order, with what it depends on. */
+    List<ObjectInfo> objects();
+
+    /**
+     * IOMMU_DESTROY: destroys any object by id. A device is unbound.
+     *
+     * @throws IommuException ENOENT if there is no such object, EBUSY while something depends on it
+     */
+    void destroy(int id);
 
     /** Destroys everything in the context, dependents first, and unbinds its devices. Idempotent. */
     @Override

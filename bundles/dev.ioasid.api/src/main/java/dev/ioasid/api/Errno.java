@@ -10,6 +10,7 @@ public enum Errno {
     EINTR(4, "Interrupted system call"),
     EIO(5, "Input/output error"),
     ENXIO(6, "No such device or address"),
+    EBADF(9, "Bad file descriptor"),
     E2BIG(7, "Argument list too long"),
     ENOMEM(12, "Cannot allocate memory"),
     EFAULT(14, "Bad address"),

@@ -13,6 +13,7 @@ public class IommuException extends RuntimeException {
 
     private final Errno errno;
     private final String detail;
+    private long progress;
 
     public IommuException(Errno errno, String detail) {
         super(Objects.requireNonNull(errno).name() + ": " + detail);
@@ -33,6 +34,20 @@ public class IommuException extends RuntimeException {
     /** The message without the errno prefix. */
     public String detail() {
         return detail;
+    }
+
+    /**
+     * How much of a request made of parts was done before the failure: the entries handled by an invalidation
+     * (entry_num), or the number of ranges needed when a buffer was too small (EMSGSIZE). 0 otherwise.
+     */
+    public long progress() {
+        return progress;
+    }
+
+    /** Sets {@link #progress()} and returns this exception. */
+    public IommuException withProgress(long done) {
+        this.progress = done;
+        return this;
     }
 
     /** Shorthand: {@code throw IommuException.of(EINVAL, "length %d is not aligned", len)}. */

@@ -1,65 +1,697 @@
 package dev.ioasid.core.internal;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ioasid.api.Area;
 import dev.ioasid.api.Context;
 import dev.ioasid.api.ContextService;
+import dev.ioasid.api.DeviceInfo;
+import dev.ioasid.api.DomainService;
+import dev.ioasid.api.EndpointService;
 import dev.ioasid.api.Errno;
+import dev.ioasid.api.HwIdKind;
+import dev.ioasid.api.HwInfo;
+import dev.ioasid.api.HwInfoType;
+import dev.ioasid.api.HwptAlloc;
+import dev.ioasid.api.IoasOption;
+import dev.ioasid.api.Ioasid;
+import dev.ioasid.api.IoasidService;
 import dev.ioasid.api.IommuException;
+import dev.ioasid.api.IovaRange;
+import dev.ioasid.api.IovaRanges;
+import dev.ioasid.api.MemFile;
+import dev.ioasid.api.ObjectType;
+import dev.ioasid.api.PciAddress;
+import dev.ioasid.machine.Access;
+import dev.ioasid.machine.Machine;
+import dev.ioasid.machine.UnitDescription;
+import dev.ioasid.spi.IommuUnit;
+import dev.ioasid.spi.UnitEvent;
+import dev.ioasid.spi.UnitHost;
 
-/** The implementation of the ioasid API. */
-@Component(service = ContextService.class)
-public final class IommuCore implements ContextService {
+/**
+ * The implementation of the ioasid API: contexts and their object tables, IOAS engine, HWPTs, devices and
+ * endpoints, IOASIDs, and the registry of backends with its rebuild when a backend comes back.
+ * <p>
+ * Lock order: {@link #lock} before {@code ContextImpl.lock} before {@code IoPageTable.lock}.
+ */
+@Component(service = { ContextService.class, DomainService.class, EndpointService.class, IoasidService.class })
+public final class IommuCore implements ContextService, DomainService, EndpointService, IoasidService {
     private static final Logger LOG = LoggerFactory.getLogger(IommuCore.class);
 
-    /** guarded by this */
+    final Machine machine;
+    /** guards contexts, bound, units' backends */
+    final ReentrantLock lock = new ReentrantLock();
+    /** guarded by lock */
     private final Map<String, ContextImpl> contexts = new LinkedHashMap<>();
+    /** which device object holds each bound machine device; guarded by lock */
+    final Map<PciAddress, DeviceObject> bound = new HashMap<>();
+    /** every unit of the machine; the map itself is fixed at construction */
+    private final Map<String, UnitState> units = new LinkedHashMap<>();
+    final HwIdSpace hwIds = new HwIdSpace();
+    final Endpoints endpoints = new Endpoints(this);
+    final Domains domains = new Domains(this);
+    private final UnitHost host = this::event;
+
+    @Activate
+    public IommuCore(@Reference Machine machine) {
+        this.machine = machine;
+        for (UnitDescription u : machine.units()) {
+            units.put(u.id(), new UnitState(u, machine.port(u.id())));
+        }
+    }
+
+    UnitState unit(String id) {
+        UnitState u = units.get(id);
+        if (u == null) {
+            throw IommuException.of(Errno.ENODEV, "no unit %s", id);
+        }
+        return u;
+    }
+
+    // ================================================================ backends
+
+    /** A backend for a unit arrived: it drives the unit at once, or waits if another one does. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    public void bindUnit(IommuUnit backend) {
+        String id = backend.description().id();
+        lock.lock();
+        try {
+            UnitState u = units.get(id);
+            if (u == null) {
+                LOG.warn("a backend offers unit {}, which this machine does not have; ignored", id);
+                return;
+            }
+            if (u.backend() != null) {
+                u.standby.add(backend);
+                LOG.info("unit {}: a second backend waits while {} drives it", id, u.backend());
+                return;
+            }
+            activate(u, backend);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public void unbindUnit(IommuUnit backend) {
+        String id = backend.description().id();
+        lock.lock();
+        try {
+            UnitState u = units.get(id);
+            if (u == null) {
+                return;
+            }
+            if (u.backend() != backend) {
+                u.standby.remove(backend);
+                return;
+            }
+            u.port.undrive();
+            u.backend(null);
+            for (ContextImpl c : contexts.values()) {
+                c.lock.lock();
+                try {
+                    for (IommuObject o : c.objects.all()) {
+                        if (o instanceof Hwpt && ((Hwpt) o).unit == u) {
+                            forgetDomain((Hwpt) o);
+                        }
+                    }
+                } finally {
+                    c.lock.unlock();
+                }
+            }
+            LOG.info("unit {}: backend gone; its devices are blocked and every object is kept", id);
+            if (!u.standby.isEmpty()) {
+                activate(u, u.standby.remove(0));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The domain belonged to the backend that left: drop it without touching it. */
+    private static void forgetDomain(Hwpt h) {
+        if (h instanceof HwptPaging) {
+            HwptPaging p = (HwptPaging) h;
+            p.ioas.table.lock.lock();
+            try {
+                p.domain(null);
+            } finally {
+                p.ioas.table.lock.unlock();
+            }
+        } else {
+            ((HwptNested) h).domain(null);
+        }
+    }
+
+    /**
+     * Makes a backend drive a unit: every paging domain is rebuilt from its IOAS, every nested domain is made
+     * again from its vendor data, every endpoint is attached again, and only then does DMA reach the backend.
+     */
+    private void activate(UnitState u, IommuUnit backend) {
+        backend.start(host);
+        u.backend(backend);
+        u.generations++;
+        int rebuilt = 0;
+        int failed = 0;
+        for (ContextImpl c : contexts.values()) {
+            c.lock.lock();
+            try {
+                List<IommuObject> objs = c.objects.all();
+                for (IommuObject o : objs) {
+                    if (o instanceof HwptPaging && ((HwptPaging) o).unit == u) {
+                        if (rebuildPaging((HwptPaging) o, backend)) rebuilt++; else failed++;
+                    }
+                }
+                for (IommuObject o : objs) {
+                    if (o instanceof HwptNested && ((HwptNested) o).unit == u) {
+                        if (rebuildNested((HwptNested) o, backend)) rebuilt++; else failed++;
+                    }
+                }
+                for (Endpoint e : Endpoints.endpointsOn(c, u)) {
+                    Hwpt h = e.device().attached.get(e.pasid());
+                    if (h.domain() == null) {
+                        continue;
+                    }
+                    try {
+                        backend.attach(e.device().device, e.pasid(), h.domain());
+                    } catch (RuntimeException ex) {
+                        h.broken = "re-attach of " + e + " failed: " + ex.getMessage();
+                        LOG.warn("unit {}: {}", u.id, h.broken);
+                    }
+                }
+            } finally {
+                c.lock.unlock();
+            }
+        }
+        u.port.drive(u::translate);
+        LOG.info("unit {}: driven by {} ({} domain(s) rebuilt{})", u.id, backend, rebuilt, failed == 0 ? "" : ", " + failed + " failed");
+    }
+
+    private static boolean rebuildPaging(HwptPaging h, IommuUnit b) {
+        h.broken = null;
+        if (h.domain() != null) {
+            return true;
+        }
+        try {
+            var d = b.allocPaging(h.madeFor, h.flags, h.dataType, h.data);
+            h.ioas.table.lock.lock();
+            try {
+                h.ioas.table.unreserve(h);
+                try {
+                    h.domain(d);
+                    h.ioas.table.addDomain(h, d);
+                } catch (RuntimeException e) {
+                    h.domain(null);
+                    b.getClass();
+                    d.free();
+                    throw e;
+                }
+            } finally {
+                h.ioas.table.lock.unlock();
+            }
+            return true;
+        } catch (RuntimeException e) {
+            h.broken = "rebuild failed: " + e.getMessage();
+            LOG.warn("HWPT {} of context {}: {}", h.id, h.ctx.name(), h.broken);
+            return false;
+        }
+    }
+
+    private static boolean rebuildNested(HwptNested h, IommuUnit b) {
+        h.broken = null;
+        if (h.domain() != null) {
+            return true;
+        }
+        if (h.parent.domain() == null) {
+            h.broken = "its parent HWPT " + h.parent.id + " has no domain";
+            return false;
+        }
+        try {
+            h.domain(b.allocNested(h.madeFor, h.parent.domain(), h.flags, h.dataType, h.data));
+            return true;
+        } catch (RuntimeException e) {
+            h.broken = "vendor data rejected on rebuild: " + e.getMessage();
+            LOG.warn("HWPT {} of context {}: {}", h.id, h.ctx.name(), h.broken);
+            return false;
+        }
+    }
+
+    private void event(UnitEvent e) {
+        LOG.debug("event {}", e);
+    }
+
+    /** The backend driving a unit, or null. For tests and the shell. */
+    public IommuUnit backendOf(String unitId) {
+        return unit(unitId).backend();
+    }
+
+    /** Closes every context and blocks every unit: the core is going away. */
+    @Deactivate
+    public void deactivate() {
+        for (Context c : contexts()) {
+            c.close();
+        }
+        lock.lock();
+        try {
+            for (UnitState u : units.values()) {
+                u.port.undrive();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ================================================================ contexts
 
     @Override
-    public synchronized Context open(String name) {
+    public Context open(String name) {
         if (name == null || name.isBlank()) {
             throw IommuException.of(Errno.EINVAL, "a context needs a name");
         }
-        if (contexts.containsKey(name)) {
-            throw IommuException.of(Errno.EEXIST, "context %s is already open", name);
+        lock.lock();
+        try {
+            if (contexts.containsKey(name)) {
+                throw IommuException.of(Errno.EEXIST, "context %s is already open", name);
+            }
+            ContextImpl c = new ContextImpl(this, name, machine.newAddressSpace(name));
+            contexts.put(name, c);
+            LOG.debug("context {} opened", name);
+            return c;
+        } finally {
+            lock.unlock();
         }
-        ContextImpl ctx = new ContextImpl(this, name);
-        contexts.put(name, ctx);
-        LOG.debug("context {} opened", name);
-        return ctx;
     }
 
     @Override
-    public synchronized Context context(String name) {
-        ContextImpl ctx = contexts.get(name);
-        if (ctx == null) {
-            throw IommuException.of(Errno.ENOENT, "no context %s", name);
+    public Context context(String name) {
+        lock.lock();
+        try {
+            ContextImpl c = contexts.get(name);
+            if (c == null) {
+                throw IommuException.of(Errno.ENOENT, "no context %s", name);
+            }
+            return c;
+        } finally {
+            lock.unlock();
         }
-        return ctx;
     }
 
     @Override
-    public synchronized List<Context> contexts() {
-        return new ArrayList<>(contexts.values());
-    }
-
-    synchronized void closed(ContextImpl ctx) {
-        contexts.remove(ctx.name(), ctx);
-        LOG.debug("context {} closed", ctx.name());
-    }
-
-    @Deactivate
-    void deactivate() {
-        for (Context ctx : contexts()) {
-            ctx.close();
+    public List<Context> contexts() {
+        lock.lock();
+        try {
+            return new ArrayList<>(contexts.values());
+        } finally {
+            lock.unlock();
         }
+    }
+
+    /** The context as ours. @throws IommuException EBADF for a context of another core or a closed one */
+    private ContextImpl own(Context ctx) {
+        if (!(ctx instanceof ContextImpl) || ((ContextImpl) ctx).core != this) {
+            throw IommuException.of(Errno.EBADF, "%s is not a context of this ioasid", ctx);
+        }
+        return (ContextImpl) ctx;
+    }
+
+    void destroy(ContextImpl c, int id) {
+        lock.lock();
+        try {
+            c.lock.lock();
+            try {
+                c.checkOpen();
+                IommuObject o = c.objects.get(id);
+                if (o.users > 0) {
+                    throw IommuException.of(Errno.EBUSY, "%s %d is in use (%d user(s)): %s", o.type, id, o.users, o.detail());
+                }
+                destroyObject(o);
+            } finally {
+                c.lock.unlock();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Destroys an unused object. Core and context locks held. */
+    void destroyObject(IommuObject o) {
+        o.destroyed = true;
+        o.destroy();
+        o.ctx.objects.remove(o);
+        LOG.debug("context {}: destroyed {} {}", o.ctx.name(), o.type, o.id);
+    }
+
+    /** Closes a context: devices first (their automatic HWPTs go with them), then every object, leaves first. */
+    void close(ContextImpl c) {
+        lock.lock();
+        try {
+            c.lock.lock();
+            try {
+                if (!c.isOpen()) {
+                    return;
+                }
+                for (IommuObject o : c.objects.all()) {
+                    if (o.type == ObjectType.DEVICE && !o.destroyed) {
+                        destroyObject(o);
+                    }
+                }
+                while (!c.objects.isEmpty()) {
+                    boolean progress = false;
+                    for (IommuObject o : c.objects.all()) {
+                        if (o.users == 0 && !o.destroyed) {
+                            destroyObject(o);
+                            progress = true;
+                        }
+                    }
+                    if (!progress) {
+                        throw new IllegalStateException("context " + c.name() + ": objects depend on each other in a cycle: " + c.objects.all());
+                    }
+                }
+                for (Ioasid i : c.ioasids.byId.values()) {
+                    hwIds.free(i.hwId());
+                }
+                c.ioasids.byId.clear();
+                c.memory.close();
+                c.markClosed();
+                contexts.remove(c.name(), c);
+                LOG.debug("context {} closed", c.name());
+            } finally {
+                c.lock.unlock();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ================================================================ DomainService
+
+    @Override
+    public int ioasAlloc(Context ctx) {
+        return domains.ioasAlloc(own(ctx));
+    }
+
+    @Override
+    public long ioasMap(Context ctx, int ioasId, long userVa, long length, long iova, int flags) {
+        return domains.ioasMap(own(ctx), ioasId, userVa, length, iova, flags);
+    }
+
+    @Override
+    public long ioasMapFile(Context ctx, int ioasId, MemFile file, long start, long length, long iova, int flags) {
+        return domains.ioasMapFile(own(ctx), ioasId, file, start, length, iova, flags);
+    }
+
+    @Override
+    public long ioasUnmap(Context ctx, int ioasId, long iova, long length) {
+        return domains.ioasUnmap(own(ctx), ioasId, iova, length);
+    }
+
+    @Override
+    public long ioasCopy(Context ctx, int dstIoasId, long dstIova, int srcIoasId, long srcIova, long length, int flags) {
+        return domains.ioasCopy(own(ctx), dstIoasId, dstIova, srcIoasId, srcIova, length, flags);
+    }
+
+    @Override
+    public IovaRanges ioasIovaRanges(Context ctx, int ioasId) {
+        return domains.ranges(own(ctx), ioasId, -1);
+    }
+
+    @Override
+    public IovaRanges ioasIovaRanges(Context ctx, int ioasId, int capacity) {
+        if (capacity < 0) {
+            throw IommuException.of(Errno.EINVAL, "negative capacity");
+        }
+        return domains.ranges(own(ctx), ioasId, capacity);
+    }
+
+    @Override
+    public void ioasAllowIovas(Context ctx, int ioasId, List<IovaRange> allowed) {
+        domains.allowIovas(own(ctx), ioasId, allowed);
+    }
+
+    @Override
+    public List<Area> ioasAreas(Context ctx, int ioasId) {
+        return domains.areas(own(ctx), ioasId);
+    }
+
+    @Override
+    public void optionSet(Context ctx, IoasOption option, int objectId, long value) {
+        domains.optionSet(own(ctx), option, objectId, value);
+    }
+
+    @Override
+    public long optionGet(Context ctx, IoasOption option, int objectId) {
+        return domains.optionGet(own(ctx), option, objectId);
+    }
+
+    @Override
+    public int hwptAlloc(Context ctx, HwptAlloc request) {
+        return domains.hwptAlloc(own(ctx), request);
+    }
+
+    @Override
+    public int hwptInvalidate(Context ctx, int hwptId, int dataType, int entryLen, byte[] entries, int entryNum) {
+        return domains.hwptInvalidate(own(ctx), hwptId, dataType, entryLen, entries, entryNum);
+    }
+
+    // ================================================================ EndpointService
+
+    @Override
+    public int bind(Context ctx, PciAddress device) {
+        return endpoints.bind(own(ctx), device);
+    }
+
+    @Override
+    public void unbind(Context ctx, int devId) {
+        endpoints.unbind(own(ctx), devId);
+    }
+
+    @Override
+    public int attach(Context ctx, int devId, int ptId) {
+        return endpoints.change(own(ctx), devId, ptId, Access.NO_PASID, false);
+    }
+
+    @Override
+    public int attach(Context ctx, int devId, int ptId, int pasid) {
+        checkPasidValue(pasid);
+        return endpoints.change(own(ctx), devId, ptId, pasid, false);
+    }
+
+    @Override
+    public int replace(Context ctx, int devId, int ptId) {
+        return endpoints.change(own(ctx), devId, ptId, Access.NO_PASID, true);
+    }
+
+    @Override
+    public int replace(Context ctx, int devId, int ptId, int pasid) {
+        checkPasidValue(pasid);
+        return endpoints.change(own(ctx), devId, ptId, pasid, true);
+    }
+
+    @Override
+    public void detach(Context ctx, int devId) {
+        endpoints.detach(own(ctx), devId, Access.NO_PASID);
+    }
+
+    @Override
+    public void detach(Context ctx, int devId, int pasid) {
+        checkPasidValue(pasid);
+        endpoints.detach(own(ctx), devId, pasid);
+    }
+
+    private static void checkPasidValue(int pasid) {
+        if (pasid < 0 || pasid >= (1 << HW_ID_BITS)) {
+            throw IommuException.of(Errno.EINVAL, "PASID %d is not a 20-bit value", pasid);
+        }
+    }
+
+    @Override
+    public HwInfo hwInfo(Context ctx, int devId) {
+        return endpoints.hwInfo(own(ctx), devId, HwInfoType.DEFAULT);
+    }
+
+    @Override
+    public HwInfo hwInfo(Context ctx, int devId, int type) {
+        return endpoints.hwInfo(own(ctx), devId, type);
+    }
+
+    @Override
+    public DeviceInfo device(Context ctx, int devId) {
+        return endpoints.info(own(ctx), devId);
+    }
+
+    // ================================================================ IoasidService
+
+    @Override
+    public Ioasid alloc(Context ctx, HwIdKind kind) {
+        ContextImpl c = own(ctx);
+        c.lock.lock();
+        try {
+            c.checkOpen();
+            IoasidSet set = c.ioasids;
+            if (set.byId.size() >= set.quota) {
+                throw IommuException.of(Errno.ENOSPC, "context %s has used its quota of %d IOASIDs", c.name(), set.quota);
+            }
+            Ioasid i = new Ioasid(set.nextId(), hwIds.allocate(), kind == null ? HwIdKind.PCI_PASID : kind);
+            set.byId.put(i.id(), i);
+            LOG.debug("context {}: {}", c.name(), i);
+            return i;
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    @Override
+    public void free(Context ctx, int ioasid) {
+        ContextImpl c = own(ctx);
+        c.lock.lock();
+        try {
+            c.checkOpen();
+            Ioasid i = c.ioasids.byId.remove(ioasid);
+            if (i == null) {
+                throw IommuException.of(Errno.ENOENT, "no IOASID %d in context %s", ioasid, c.name());
+            }
+            hwIds.free(i.hwId());
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    @Override
+    public Ioasid get(Context ctx, int ioasid) {
+        ContextImpl c = own(ctx);
+        c.lock.lock();
+        try {
+            c.checkOpen();
+            Ioasid i = c.ioasids.byId.get(ioasid);
+            if (i == null) {
+                throw IommuException.of(Errno.ENOENT, "no IOASID %d in context %s", ioasid, c.name());
+            }
+            return i;
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    @Override
+    public Ioasid byHwId(Context ctx, int hwId) {
+        ContextImpl c = own(ctx);
+        c.lock.lock();
+        try {
+            c.checkOpen();
+            for (Ioasid i : c.ioasids.byId.values()) {
+                if (i.hwId() == hwId) {
+                    return i;
+                }
+            }
+            throw IommuException.of(Errno.ENOENT, "context %s holds no hardware id %d", c.name(), hwId);
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    @Override
+    public List<Ioasid> list(Context ctx) {
+        ContextImpl c = own(ctx);
+        c.lock.lock();
+        try {
+            c.checkOpen();
+            return new ArrayList<>(c.ioasids.byId.values());
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    @Override
+    public void setQuota(Context ctx, int quota) {
+        ContextImpl c = own(ctx);
+        c.lock.lock();
+        try {
+            c.checkOpen();
+            if (quota < 0 || quota < c.ioasids.byId.size()) {
+                throw IommuException.of(Errno.EINVAL, "quota %d is below the %d IOASIDs allocated", quota, c.ioasids.byId.size());
+            }
+            c.ioasids.quota = quota;
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    @Override
+    public int quota(Context ctx) {
+        ContextImpl c = own(ctx);
+        c.lock.lock();
+        try {
+            return c.ioasids.quota;
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    // ================================================================ selftest support
+    // The equivalents of IOMMU_TEST_CMD ops that the conformance suite and the shell need. Not API.
+
+    /** IOMMU_TEST_OP_ADD_RESERVED: reserves {@code [start, start + length - 1]} in an IOAS, owned by no one. */
+    public void testAddReserved(Context ctx, int ioasId, long start, long length) {
+        if (length == 0) {
+            throw IommuException.of(Errno.EINVAL, "length 0");
+        }
+        if (Long.compareUnsigned(start + length - 1, start) < 0) {
+            throw IommuException.of(Errno.EOVERFLOW, "0x%x + 0x%x wraps past 2^64", start, length);
+        }
+        ContextImpl c = own(ctx);
+        IoasObject ioas;
+        c.lock.lock();
+        try {
+            c.checkOpen();
+            ioas = c.objects.get(ioasId, IoasObject.class, "IOAS");
+        } finally {
+            c.lock.unlock();
+        }
+        ioas.table.reserve(start, start + length - 1, TEST_RESERVATION);
+    }
+
+    private static final Object TEST_RESERVATION = "test";
+
+    /** The hardware domain of an HWPT, or null while its unit has no backend. For tests and table dumps. */
+    public dev.ioasid.spi.Domain domainOf(Context ctx, int hwptId) {
+        ContextImpl c = own(ctx);
+        c.lock.lock();
+        try {
+            c.checkOpen();
+            IommuObject o = c.objects.get(hwptId, ObjectType.HWPT_PAGING, ObjectType.HWPT_NESTED);
+            return ((Hwpt) o).domain();
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    /** How many backends have driven a unit since start (1 after the first, 2 after a swap, ...). */
+    public int generations(String unitId) {
+        lock.lock();
+        try {
+            return unit(unitId).generations;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Hardware ids in use machine-wide. */
+    public int hwIdsInUse() {
+        return hwIds.inUse();
     }
 }

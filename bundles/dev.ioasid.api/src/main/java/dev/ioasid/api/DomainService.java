@@ -1,0 +1,107 @@
+package dev.ioasid.api;
+
+import java.util.List;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * I/O address spaces (IOAS) and hardware page tables (HWPT), paging and nested: the IOAS_* and HWPT_* ioctls of
+ * iommufd. Every IOVA and length is an unsigned 64-bit value held in a long. A call that fails changes nothing.
+ */
+@ProviderType
+public interface DomainService {
+
+    /** IOMMU_IOAS_ALLOC: a new, empty IOAS. Returns its id. */
+    int ioasAlloc(Context ctx);
+
+    /**
+     * IOMMU_IOAS_MAP: maps {@code length} bytes of user memory at {@code userVa}. The pages are pinned until
+     * unmapped, and every HWPT attached to the IOAS follows.
+     *
+     * @param iova  the IOVA with {@link MapFlags#FIXED_IOVA}; ignored otherwise
+     * @param flags {@link MapFlags}
+     * @return the IOVA used
+     * @throws IommuException EOPNOTSUPP for unknown flags; EINVAL for length 0 or an IOVA or length not aligned
+     *                        to the IOAS's alignment; EOVERFLOW when the range wraps; EEXIST when a FIXED_IOVA
+     *                        range overlaps a mapping; ENOSPC when no free IOVA fits; EADDRINUSE when a fixed
+     *                        range is reserved or outside the allowed ranges; EFAULT when user memory is missing
+     */
+    long ioasMap(Context ctx, int ioasId, long userVa, long length, long iova, int flags);
+
+    /**
+     * IOMMU_IOAS_MAP_FILE: maps {@code length} bytes of a file from byte offset {@code start}.
+     *
+     * @throws IommuException EINVAL when the range runs past the end of the file; otherwise as {@link #ioasMap}
+     */
+    long ioasMapFile(Context ctx, int ioasId, MemFile file, long start, long length, long iova, int flags);
+
+    /**
+     * IOMMU_IOAS_UNMAP: unmaps every area inside {@code [iova, iova + length - 1]}. The range must cover whole
+     * areas. {@code (0, 2^64-1)} unmaps everything, and succeeds on an empty IOAS.
+     *
+     * @return the number of bytes unmapped
+     * @throws IommuException ENOENT when the range cuts an area or holds none
+     */
+    long ioasUnmap(Context ctx, int ioasId, long iova, long length);
+
+    /**
+     * IOMMU_IOAS_COPY: maps into {@code dstIoasId} the same pages that {@code [srcIova, srcIova + length - 1]} of
+     * {@code srcIoasId} maps. The source range must be fully mapped.
+     *
+     * @return the destination IOVA
+     * @throws IommuException ENOENT when the source range has a hole; otherwise as {@link #ioasMap}
+     */
+    long ioasCopy(Context ctx, int dstIoasId, long dstIova, int srcIoasId, long srcIova, long length, int flags);
+
+    /** IOMMU_IOAS_IOVA_RANGES: where a map may go, and the alignment. */
+    IovaRanges ioasIovaRanges(Context ctx, int ioasId);
+
+    /**
+     * IOMMU_IOAS_IOVA_RANGES with a caller buffer of {@code capacity} entries.
+     *
+     * @throws IommuException EMSGSIZE when there are more ranges than {@code capacity}; its
+     *                        {@link IommuException#progress()} is the number needed
+     */
+    IovaRanges ioasIovaRanges(Context ctx, int ioasId, int capacity);
+
+    /**
+     * IOMMU_IOAS_ALLOW_IOVAS: replaces the list of allowed ranges (empty: everything allowed).
+     *
+     * @throws IommuException EADDRINUSE when a range intersects a reserved range, or an existing area lies
+     *                        outside the new list; EINVAL for overlapping ranges
+     */
+    void ioasAllowIovas(Context ctx, int ioasId, List<IovaRange> allowed);
+
+    /** The areas of an IOAS, in IOVA order. */
+    List<Area> ioasAreas(Context ctx, int ioasId);
+
+    /**
+     * IOMMU_OPTION SET: sets {@code option} on an object ({@link IoasOption#HUGE_PAGES}: an IOAS) or globally
+     * ({@link IoasOption#RLIMIT_MODE}: object 0).
+     *
+     * @throws IommuException ENOENT for a wrong object, EINVAL for a bad value, EADDRINUSE when the IOAS holds
+     *                        areas that the new alignment would split
+     */
+    void optionSet(Context ctx, IoasOption option, int objectId, long value);
+
+    /** IOMMU_OPTION GET. @throws IommuException ENOENT for a wrong object */
+    long optionGet(Context ctx, IoasOption option, int objectId);
+
+    /**
+     * IOMMU_HWPT_ALLOC: a paging HWPT on an IOAS, or a nested HWPT on a NEST_PARENT parent.
+     *
+     * @return the HWPT id
+     * @throws IommuException see the README's errno table for the full matrix
+     */
+    int hwptAlloc(Context ctx, HwptAlloc request);
+
+    /**
+     * IOMMU_HWPT_INVALIDATE: hands {@code entryNum} vendor entries of {@code entryLen} bytes each to the nested
+     * HWPT's hardware.
+     *
+     * @return the number of entries handled (all of them)
+     * @throws IommuException EINVAL on a paging HWPT or a bad entry, EOPNOTSUPP for an unknown data type; its
+     *                        {@link IommuException#progress()} is the number handled before the failure
+     */
+    int hwptInvalidate(Context ctx, int hwptId, int dataType, int entryLen, byte[] entries, int entryNum);
+}

@@ -1,0 +1,19 @@
+package dev.ioasid.api;
+
+/** The kinds of object a context holds, as in iommufd's {@code enum iommufd_object_type}. */
+public enum ObjectType {
+    IOAS,
+    DEVICE,
+    HWPT_PAGING,
+    HWPT_NESTED,
+    ACCESS,
+    FAULT,
+    VIOMMU,
+    VDEVICE,
+    VEVENTQ;
+
+    /** True for both HWPT kinds. */
+    public boolean isHwpt() {
+        return this == HWPT_PAGING || this == HWPT_NESTED;
+    }
+}

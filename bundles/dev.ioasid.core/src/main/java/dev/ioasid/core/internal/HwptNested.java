@@ -1,0 +1,60 @@
+package dev.ioasid.core.internal;
+
+import java.util.List;
+
+import dev.ioasid.api.HwptFlags;
+import dev.ioasid.api.ObjectType;
+import dev.ioasid.machine.PciDevice;
+import dev.ioasid.spi.NestedDomain;
+
+/** A nested HWPT: a user-managed stage 1 on a NEST_PARENT paging HWPT, with the vendor data it was made from. */
+final class HwptNested extends Hwpt {
+    final HwptPaging parent;
+    final int dataType;
+    final byte[] data;
+    final PciDevice madeFor;
+    private volatile NestedDomain domain;
+
+    HwptNested(ContextImpl ctx, UnitState unit, HwptPaging parent, int flags, int dataType, byte[] data, PciDevice madeFor) {
+        super(ctx, ObjectType.HWPT_NESTED, unit, flags);
+        this.parent = parent;
+        this.madeFor = madeFor;
+        this.dataType = dataType;
+        this.data = data.clone();
+    }
+
+    @Override
+    NestedDomain domain() {
+        return domain;
+    }
+
+    void domain(NestedDomain d) {
+        this.domain = d;
+    }
+
+    @Override
+    IoasObject ioas() {
+        return parent.ioas;
+    }
+
+    @Override
+    List<Integer> dependsOn() {
+        return List.of(parent.id);
+    }
+
+    @Override
+    String detail() {
+        return String.format("on HWPT %d, data type 0x%x (%d bytes), %s%s, endpoints %s", parent.id, dataType, data.length,
+                state(), flags == 0 ? "" : ", " + HwptFlags.describe(flags), endpoints);
+    }
+
+    @Override
+    void destroy() {
+        NestedDomain d = domain;
+        domain = null;
+        if (d != null) {
+            unit.guardedFree(d);
+        }
+        parent.users--;
+    }
+}
