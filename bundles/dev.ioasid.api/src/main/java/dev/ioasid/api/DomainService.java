@@ -104,4 +104,25 @@ public interface DomainService {
      *                        {@link IommuException#progress()} is the number handled before the failure
      */
     int hwptInvalidate(Context ctx, int hwptId, int dataType, int entryLen, byte[] entries, int entryNum);
+
+    /**
+     * IOMMU_HWPT_SET_DIRTY_TRACKING.
+     *
+     * @throws IommuException ENOENT when the id is not a paging HWPT, EINVAL when it was not allocated with
+     *                        DIRTY_TRACKING
+     */
+    void hwptSetDirtyTracking(Context ctx, int hwptId, boolean enable);
+
+    /** Flag of {@link #hwptGetDirtyBitmap}: read without clearing. */
+    int DIRTY_NO_CLEAR = 1;
+
+    /**
+     * IOMMU_HWPT_GET_DIRTY_BITMAP: one bit per {@code pageSize} page of {@code [iova, iova + length)}, set when a
+     * DMA write dirtied the PTE covering it (a huge PTE dirties every page it covers). The bits are cleared unless
+     * {@link #DIRTY_NO_CLEAR}.
+     *
+     * @return the bitmap, bit n of word n/64 for page n
+     * @throws IommuException EINVAL for a page size that is not a power of two, or an unaligned range
+     */
+    long[] hwptGetDirtyBitmap(Context ctx, int hwptId, long iova, long length, long pageSize, int flags);
 }

@@ -10,7 +10,9 @@ public enum ObjectType {
     FAULT,
     VIOMMU,
     VDEVICE,
-    VEVENTQ;
+    VEVENTQ,
+    /** A core event queue of a context: vEVENTQ-style delivery of the unrecoverable events of its devices. */
+    EVENTQ;
 
     /** True for both HWPT kinds. */
     public boolean isHwpt() {

@@ -12,6 +12,13 @@ public final class Access {
     public static final int WRITE = 2;
     public static final int EXEC = 4;
     public static final int PRIV = 8;
+    /**
+     * Not an access right: marks the retry of a request after a SUCCESS page response. A fault on the retry is
+     * unrecoverable; the unit must not raise another page request for it.
+     */
+    public static final int RETRY = 0x100;
+    /** The access right bits, without {@link #RETRY}. */
+    public static final int RIGHTS = READ | WRITE | EXEC | PRIV;
 
     /** The PASID of a request without a PASID prefix. */
     public static final int NO_PASID = -1;

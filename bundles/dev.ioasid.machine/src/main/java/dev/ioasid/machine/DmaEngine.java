@@ -12,6 +12,9 @@ import dev.ioasid.api.PciAddress;
  * earlier pages have moved, as on a real bus.
  */
 public final class DmaEngine {
+    /** How long a faulting request waits for its page response unless the caller says otherwise. */
+    public static final long DEFAULT_FAULT_TIMEOUT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+
     private final PhysicalMemory memory;
     private final Function<PciAddress, PciDevice> devices;
     private final Function<String, UnitPort> ports;
@@ -29,8 +32,16 @@ public final class DmaEngine {
 
     /** A read with extra {@link Access} bits ({@link Access#EXEC}, {@link Access#PRIV}). */
     public DmaResult read(PciAddress device, int pasid, long iova, int length, int extraAccess) {
+        return read(device, pasid, iova, length, extraAccess, DEFAULT_FAULT_TIMEOUT_NANOS);
+    }
+
+    /**
+     * A read that, on a recoverable fault, waits up to {@code faultTimeoutNanos} for the page response and
+     * retries once.
+     */
+    public DmaResult read(PciAddress device, int pasid, long iova, int length, int extraAccess, long faultTimeoutNanos) {
         byte[] buf = new byte[length];
-        return transfer(device, pasid, iova, buf, Access.READ | extraAccess, false);
+        return transfer(device, pasid, iova, buf, Access.READ | extraAccess, false, faultTimeoutNanos);
     }
 
     /** A write by {@code device} of {@code data} at {@code iova}. @throws IommuException ENODEV */
@@ -39,10 +50,40 @@ public final class DmaEngine {
     }
 
     public DmaResult write(PciAddress device, int pasid, long iova, byte[] data, int extraAccess) {
-        return transfer(device, pasid, iova, data, Access.WRITE | extraAccess, true);
+        return write(device, pasid, iova, data, extraAccess, DEFAULT_FAULT_TIMEOUT_NANOS);
     }
 
-    private DmaResult transfer(PciAddress address, int pasid, long iova, byte[] buf, int access, boolean write) {
+    /** A write that waits up to {@code faultTimeoutNanos} for a page response on a recoverable fault. */
+    public DmaResult write(PciAddress device, int pasid, long iova, byte[] data, int extraAccess, long faultTimeoutNanos) {
+        return transfer(device, pasid, iova, data, Access.WRITE | extraAccess, true, faultTimeoutNanos);
+    }
+
+    /**
+     * One page: on a reported recoverable fault, wait for the response; on SUCCESS translate again, marked as a
+     * retry, so that a second fault is final.
+     */
+    private static Translation translatePage(UnitPort port, PciDevice dev, int pasid, long at, int access, long timeoutNanos) {
+        Translation t = port.translator().translate(dev, pasid, at, access);
+        if (!(t instanceof TranslationFault) || ((TranslationFault) t).pending() == null) {
+            return t;
+        }
+        TranslationFault f = (TranslationFault) t;
+        PendingFault.Outcome outcome;
+        try {
+            outcome = f.pending().await(timeoutNanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            outcome = PendingFault.Outcome.TIMEOUT;
+        }
+        if (outcome != PendingFault.Outcome.SUCCESS) {
+            return new TranslationFault(f.unit(), f.reason(), f.code(), f.iova(), f.pasid(), f.access(), false, f.record(),
+                    f.detail() + "; page response " + outcome, null);
+        }
+        Translation retry = port.translator().translate(dev, pasid, at, access | Access.RETRY);
+        return retry instanceof TranslationFault ? ((TranslationFault) retry).unrecoverable() : retry;
+    }
+
+    private DmaResult transfer(PciAddress address, int pasid, long iova, byte[] buf, int access, boolean write, long timeoutNanos) {
         PciDevice dev = devices.apply(address);
         if (dev == null) {
             throw IommuException.of(Errno.ENODEV, "no device %s on the machine", address);
@@ -54,7 +95,7 @@ public final class DmaEngine {
         long done = 0;
         while (done < buf.length) {
             long at = iova + done;
-            Translation t = port.translator().translate(dev, pasid, at, access);
+            Translation t = translatePage(port, dev, pasid, at, access, timeoutNanos);
             if (t instanceof TranslationFault) {
                 TranslationFault f = (TranslationFault) t;
                 byte[] data = write ? null : java.util.Arrays.copyOf(buf, (int) done);

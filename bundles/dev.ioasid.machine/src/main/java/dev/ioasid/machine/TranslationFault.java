@@ -12,12 +12,24 @@ package dev.ioasid.machine;
  * @param recoverable whether the request may be retried after a page response (PRI or stall)
  * @param record      the event or fault record the unit logged, in its hardware format (empty when none)
  * @param detail      one line for people
+ * @param pending     for a recoverable fault that was reported, what the request waits on; else null
  */
 public record TranslationFault(String unit, String reason, int code, long iova, int pasid, int access,
-        boolean recoverable, byte[] record, String detail) implements Translation {
+        boolean recoverable, byte[] record, String detail, PendingFault pending) implements Translation {
 
     public TranslationFault {
         record = record == null ? new byte[0] : record;
+    }
+
+    /** An unrecoverable fault, or a recoverable one not (yet) reported. */
+    public TranslationFault(String unit, String reason, int code, long iova, int pasid, int access,
+            boolean recoverable, byte[] record, String detail) {
+        this(unit, reason, code, iova, pasid, access, recoverable, record, detail, null);
+    }
+
+    /** The same fault, reported, with what the request waits on. */
+    public TranslationFault withPending(PendingFault p) {
+        return new TranslationFault(unit, reason, code, iova, pasid, access, recoverable, record, detail, p);
     }
 
     @Override
@@ -27,7 +39,7 @@ public record TranslationFault(String unit, String reason, int code, long iova, 
 
     /** The same fault, no longer recoverable (what a request sees when no one handles its page request). */
     public TranslationFault unrecoverable() {
-        return recoverable ? new TranslationFault(unit, reason, code, iova, pasid, access, false, record, detail) : this;
+        return recoverable || pending != null ? new TranslationFault(unit, reason, code, iova, pasid, access, false, record, detail, null) : this;
     }
 
     @Override

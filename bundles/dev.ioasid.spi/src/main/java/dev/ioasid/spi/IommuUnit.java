@@ -90,6 +90,19 @@ public interface IommuUnit {
      */
     Translation translate(PciDevice device, int pasid, long iova, int access);
 
+    /**
+     * Answers a page request group, in the unit's own way: a VT-d page group response descriptor through the
+     * invalidation queue, an SMMUv3 PRI_RESP or RESUME/STALL_TERM command, an AMD-Vi COMPLETE_PPR_REQUEST.
+     *
+     * @param response {@link #RESPONSE_SUCCESS} or {@link #RESPONSE_INVALID}
+     */
+    void pageResponse(PageRequest request, int response);
+
+    /** iommufd's IOMMUFD_PAGE_RESP_SUCCESS. */
+    int RESPONSE_SUCCESS = 0;
+    /** iommufd's IOMMUFD_PAGE_RESP_INVALID. */
+    int RESPONSE_INVALID = 1;
+
     /** Cache and fault counters. */
     UnitStats stats();
 

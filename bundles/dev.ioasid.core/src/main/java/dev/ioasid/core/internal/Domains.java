@@ -293,7 +293,8 @@ final class Domains {
             }
             if ((req.flags() & HwptFlags.FAULT_ID_VALID) != 0) {
                 try {
-                    c.objects.get(req.faultId(), ObjectType.FAULT);
+                    made.fault = c.objects.get(req.faultId(), FaultQueueObject.class, "fault queue");
+                    made.fault.users++;
                 } catch (IommuException e) {
                     undo(made);
                     throw e;
@@ -371,6 +372,159 @@ final class Domains {
         }
         parent.users++;
         return h;
+    }
+
+    void setDirtyTracking(ContextImpl c, int hwptId, boolean enable) {
+        c.lock.lock();
+        try {
+            c.checkOpen();
+            HwptPaging h = c.objects.get(hwptId, HwptPaging.class, "paging HWPT");
+            if ((h.flags & HwptFlags.DIRTY_TRACKING) == 0) {
+                throw IommuException.of(Errno.EINVAL, "HWPT %d was not allocated with DIRTY_TRACKING", hwptId);
+            }
+            PagingDomain d = h.domain();
+            if (d == null) {
+                throw IommuException.of(Errno.ENODEV, "HWPT %d has no hardware domain: %s", hwptId, h.state());
+            }
+            try {
+                d.setDirtyTracking(enable);
+            } catch (RuntimeException e) {
+                throw IoPageTable.guard(e);
+            }
+            h.dirtyTracking = enable;
+            LOG.debug("context {}: HWPT {} dirty tracking {}", c.name(), hwptId, enable ? "on" : "off");
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    long[] dirtyBitmap(ContextImpl c, int hwptId, long iova, long length, long pageSize, int flags) {
+        if ((flags & ~dev.ioasid.api.DomainService.DIRTY_NO_CLEAR) != 0) {
+            throw IommuException.of(Errno.EOPNOTSUPP, "unknown dirty bitmap flags 0x%x", flags);
+        }
+        if (pageSize <= 0 || Long.bitCount(pageSize) != 1) {
+            throw IommuException.of(Errno.EINVAL, "page size 0x%x is not a power of two", pageSize);
+        }
+        if (length == 0 || iova % pageSize != 0 || length % pageSize != 0) {
+            throw IommuException.of(Errno.EINVAL, "[0x%x, +0x%x) is empty or not aligned to 0x%x", iova, length, pageSize);
+        }
+        if (Long.compareUnsigned(iova + length - 1, iova) < 0) {
+            throw IommuException.of(Errno.EOVERFLOW, "0x%x + 0x%x wraps past 2^64", iova, length);
+        }
+        long pages = length / pageSize;
+        if (pages > Integer.MAX_VALUE) {
+            throw IommuException.of(Errno.EINVAL, "bitmap of %d pages is too large", pages);
+        }
+        HwptPaging h;
+        c.lock.lock();
+        try {
+            c.checkOpen();
+            h = c.objects.get(hwptId, HwptPaging.class, "paging HWPT");
+            if ((h.flags & HwptFlags.DIRTY_TRACKING) == 0) {
+                throw IommuException.of(Errno.EINVAL, "HWPT %d was not allocated with DIRTY_TRACKING", hwptId);
+            }
+        } finally {
+            c.lock.unlock();
+        }
+        long[] bitmap = new long[(int) ((pages + 63) / 64)];
+        long end = iova + length;
+        h.ioas.table.lock.lock();
+        try {
+            PagingDomain d = h.domain();
+            if (d == null) {
+                throw IommuException.of(Errno.ENODEV, "HWPT %d has no hardware domain: %s", hwptId, h.state());
+            }
+            boolean keep = (flags & dev.ioasid.api.DomainService.DIRTY_NO_CLEAR) != 0;
+            d.readDirty(iova, length, keep, (va, size) -> {
+                long from = Math.max(va, iova);
+                long to = Math.min(va + size, end);
+                for (long p = (from - iova) / pageSize; p < (to - iova + pageSize - 1) / pageSize; p++) {
+                    bitmap[(int) (p >>> 6)] |= 1L << (p & 63);
+                }
+            });
+        } finally {
+            h.ioas.table.lock.unlock();
+        }
+        return bitmap;
+    }
+
+    // ------------------------------------------------------------------ accesses
+
+    int accessCreate(ContextImpl c, int ioasId, dev.ioasid.api.AccessListener listener) {
+        if (listener == null) {
+            throw IommuException.of(Errno.EINVAL, "an access needs a listener for unmaps");
+        }
+        c.lock.lock();
+        try {
+            c.checkOpen();
+            IoasObject ioas = c.objects.get(ioasId, IoasObject.class, "IOAS");
+            AccessObject a = new AccessObject(c, ioas, listener);
+            c.objects.reserve(a);
+            ioas.table.addAccess(a);
+            ioas.users++;
+            c.objects.finalize(a);
+            return a.id;
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    private static AccessObject access(ContextImpl c, int id) {
+        c.lock.lock();
+        try {
+            c.checkOpen();
+            return c.objects.get(id, AccessObject.class, "access");
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    long[] accessPin(ContextImpl c, int accessId, long iova, long length, int flags) {
+        if ((flags & ~dev.ioasid.api.AccessService.WRITE) != 0) {
+            throw IommuException.of(Errno.EOPNOTSUPP, "unknown access flags 0x%x", flags);
+        }
+        AccessObject a = access(c, accessId);
+        return a.ioas.table.accessPin(a, iova, length, (flags & dev.ioasid.api.AccessService.WRITE) != 0);
+    }
+
+    void accessUnpin(ContextImpl c, int accessId, long iova, long length) {
+        AccessObject a = access(c, accessId);
+        a.ioas.table.accessUnpin(a, iova, length);
+    }
+
+    void accessRw(ContextImpl c, int accessId, long iova, byte[] data, int flags) {
+        if ((flags & ~dev.ioasid.api.AccessService.WRITE) != 0) {
+            throw IommuException.of(Errno.EOPNOTSUPP, "unknown access flags 0x%x", flags);
+        }
+        AccessObject a = access(c, accessId);
+        a.ioas.table.accessRw(iova, data, (flags & dev.ioasid.api.AccessService.WRITE) != 0);
+    }
+
+    void accessReplaceIoas(ContextImpl c, int accessId, int ioasId) {
+        c.lock.lock();
+        try {
+            c.checkOpen();
+            AccessObject a = c.objects.get(accessId, AccessObject.class, "access");
+            IoasObject to = c.objects.get(ioasId, IoasObject.class, "IOAS");
+            if (to == a.ioas) {
+                return;
+            }
+            a.ioas.table.lock.lock();
+            try {
+                if (!a.pins.isEmpty()) {
+                    throw IommuException.of(Errno.EBUSY, "access %d still pins pages of IOAS %d", accessId, a.ioas.id);
+                }
+            } finally {
+                a.ioas.table.lock.unlock();
+            }
+            to.table.addAccess(a);
+            a.ioas.table.removeAccess(a);
+            a.ioas.users--;
+            to.users++;
+            a.ioas = to;
+        } finally {
+            c.lock.unlock();
+        }
     }
 
     int hwptInvalidate(ContextImpl c, int hwptId, int dataType, int entryLen, byte[] entries, int entryNum) {

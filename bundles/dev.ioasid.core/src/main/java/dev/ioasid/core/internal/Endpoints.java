@@ -233,6 +233,7 @@ final class Endpoints {
         hwpt.endpoints.add(new Endpoint(d, pasid));
         old.users--;
         old.endpoints.remove(new Endpoint(d, pasid));
+        core.faults.endpointLeft(old, d, pasid);
         LOG.debug("context {}: {} replaced HWPT {} by HWPT {}", d.ctx.name(), new Endpoint(d, pasid), old.id, hwpt.id);
         put(old);
     }
@@ -268,6 +269,7 @@ final class Endpoints {
         }
         old.users--;
         old.endpoints.remove(new Endpoint(d, pasid));
+        core.faults.endpointLeft(old, d, pasid);
         LOG.debug("context {}: {} detached from HWPT {}: blocked", d.ctx.name(), new Endpoint(d, pasid), old.id);
         put(old);
     }

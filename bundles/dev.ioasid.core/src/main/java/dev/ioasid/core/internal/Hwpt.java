@@ -19,6 +19,10 @@ abstract class Hwpt extends IommuObject {
     final Set<Endpoint> endpoints = new LinkedHashSet<>();
     /** why the last rebuild of the domain failed, or null */
     String broken;
+    /** the fault queue that receives this HWPT's recoverable faults, or null */
+    FaultQueueObject fault;
+    /** dirty tracking was turned on (restored when the domain is rebuilt) */
+    boolean dirtyTracking;
 
     Hwpt(ContextImpl ctx, ObjectType type, UnitState unit, int flags) {
         super(ctx, type);

@@ -39,7 +39,7 @@ final class HwptNested extends Hwpt {
 
     @Override
     List<Integer> dependsOn() {
-        return List.of(parent.id);
+        return fault == null ? List.of(parent.id) : List.of(parent.id, fault.id);
     }
 
     @Override
@@ -50,6 +50,10 @@ final class HwptNested extends Hwpt {
 
     @Override
     void destroy() {
+        if (fault != null) {
+            fault.users--;
+            fault = null;
+        }
         NestedDomain d = domain;
         domain = null;
         if (d != null) {

@@ -49,7 +49,7 @@ final class HwptPaging extends Hwpt {
 
     @Override
     List<Integer> dependsOn() {
-        return List.of(ioas.id);
+        return fault == null ? List.of(ioas.id) : List.of(ioas.id, fault.id);
     }
 
     @Override
@@ -60,6 +60,10 @@ final class HwptPaging extends Hwpt {
 
     @Override
     void destroy() {
+        if (fault != null) {
+            fault.users--;
+            fault = null;
+        }
         ioas.table.removeDomain(this);
         PagingDomain d = domain;
         domain = null;

@@ -76,8 +76,13 @@ final class IoPageTable {
     record Piece(PinnedPages pages, long alignmentAddress, long userVa, String file, long fileOffset, boolean writable) {
     }
 
-    IoPageTable(String name) {
+    /** the accesses using this IOAS; guarded by lock */
+    private final List<AccessObject> accesses = new ArrayList<>();
+    private final dev.ioasid.machine.PhysicalMemory memory;
+
+    IoPageTable(String name, dev.ioasid.machine.PhysicalMemory memory) {
         this.name = name;
+        this.memory = memory;
     }
 
     // ---------------------------------------------------------------- helpers
@@ -420,31 +425,66 @@ final class IoPageTable {
         if (ult(last, iova)) {
             throw IommuException.of(Errno.EOVERFLOW, "IOVA 0x%x + 0x%x wraps past 2^64", iova, length);
         }
-        lock.lock();
-        try {
-            List<IoArea> hit = intersecting(iova, last);
-            if (hit.isEmpty()) {
-                throw IommuException.of(Errno.ENOENT, "nothing is mapped in [0x%x, 0x%x] of IOAS %s", iova, last, name);
+        return unmapRange(iova, last, false);
+    }
+
+    /**
+     * Unmaps the areas inside {@code [start, last]}. Accesses that pinned pages there are told first, without
+     * the lock held, and must unpin; an access that does not is EBUSY.
+     */
+    private long unmapRange(long start, long last, boolean all) {
+        for (int attempt = 0; ; attempt++) {
+            List<AccessObject> toTell = new ArrayList<>();
+            lock.lock();
+            try {
+                checkAlive();
+                List<IoArea> hit = intersecting(start, last);
+                if (hit.isEmpty()) {
+                    if (all) {
+                        return 0;
+                    }
+                    throw IommuException.of(Errno.ENOENT, "nothing is mapped in [0x%x, 0x%x] of IOAS %s", start, last, name);
+                }
+                if (!all) {
+                    for (IoArea a : hit) {
+                        if (ult(a.iova, start) || ult(last, a.last())) {
+                            throw IommuException.of(Errno.ENOENT, "[0x%x, 0x%x] cuts the mapping %s; unmap whole mappings", start, last, a);
+                        }
+                    }
+                }
+                long from = hit.get(0).iova;
+                long to = hit.get(hit.size() - 1).last();
+                for (AccessObject acc : accesses) {
+                    if (acc.pins.stream().anyMatch(p -> p.intersects(from, to))) {
+                        toTell.add(acc);
+                    }
+                }
+                if (toTell.isEmpty()) {
+                    return remove(hit);
+                }
+                if (attempt > 0) {
+                    throw IommuException.of(Errno.EBUSY, "access %d still pins pages in [0x%x, 0x%x] after being told to unpin",
+                            toTell.get(0).id, from, to);
+                }
+                for (AccessObject acc : toTell) {
+                    acc.pendingUnmap = new long[] { from, to - from + 1 };
+                }
+            } finally {
+                lock.unlock();
             }
-            for (IoArea a : hit) {
-                if (ult(a.iova, iova) || ult(last, a.last())) {
-                    throw IommuException.of(Errno.ENOENT, "[0x%x, 0x%x] cuts the mapping %s; unmap whole mappings", iova, last, a);
+            for (AccessObject acc : toTell) {
+                try {
+                    acc.listener.unmap(acc.pendingUnmap[0], acc.pendingUnmap[1]);
+                } catch (RuntimeException e) {
+                    LOG.warn("IOAS {}: the listener of access {} failed: {}", name, acc.id, e.toString());
                 }
             }
-            return remove(hit);
-        } finally {
-            lock.unlock();
         }
     }
 
     /** Unmaps everything; 0 on an empty IOAS. */
     long unmapAll() {
-        lock.lock();
-        try {
-            return remove(new ArrayList<>(areas.values()));
-        } finally {
-            lock.unlock();
-        }
+        return unmapRange(0, U64_MAX, true);
     }
 
     private long remove(List<IoArea> hit) {
@@ -770,6 +810,144 @@ final class IoPageTable {
         lock.lock();
         try {
             return new ArrayList<>(hwpts);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- accesses
+
+    void addAccess(AccessObject a) {
+        lock.lock();
+        try {
+            checkAlive();
+            accesses.add(a);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Unpins everything the access holds and forgets it. */
+    void removeAccess(AccessObject a) {
+        lock.lock();
+        try {
+            for (AccessObject.Pin p : a.pins) {
+                p.pages().release();
+            }
+            a.pins.clear();
+            accesses.remove(a);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The areas covering every byte of {@code [iova, last]}, checked for write permission. */
+    private List<IoArea> cover(long iova, long length, boolean write) {
+        if (length == 0) {
+            throw IommuException.of(Errno.EINVAL, "length 0");
+        }
+        long last = iova + length - 1;
+        if (ult(last, iova)) {
+            throw IommuException.of(Errno.EOVERFLOW, "IOVA 0x%x + 0x%x wraps past 2^64", iova, length);
+        }
+        List<IoArea> hit = intersecting(iova, last);
+        if (hit.isEmpty() || ult(iova, hit.get(0).iova) || ult(hit.get(hit.size() - 1).last(), last) || !contiguous(hit)) {
+            throw IommuException.of(Errno.ENOENT, "[0x%x, 0x%x] of IOAS %s is not fully mapped", iova, last, name);
+        }
+        if (write) {
+            for (IoArea a : hit) {
+                if ((a.prot & MapFlags.WRITEABLE) == 0) {
+                    throw IommuException.of(Errno.EPERM, "mapping %s is not WRITEABLE", a);
+                }
+            }
+        }
+        return hit;
+    }
+
+    /** Pins a range for an access; returns the physical address of each CPU page of it. */
+    long[] accessPin(AccessObject acc, long iova, long length, boolean write) {
+        lock.lock();
+        try {
+            checkAlive();
+            List<IoArea> hit = cover(iova, length, write);
+            List<PinnedPages> parts = new ArrayList<>();
+            long last = iova + length - 1;
+            for (IoArea a : hit) {
+                long from = ult(a.iova, iova) ? iova - a.iova : 0;
+                long to = ult(last, a.last()) ? last - a.iova + 1 : a.length;
+                parts.add(a.pages.slice(from, to - from));
+            }
+            long firstPage = iova & -PAGE_SIZE;
+            long pages = ((last & -PAGE_SIZE) - firstPage) / PAGE_SIZE + 1;
+            long[] phys = new long[(int) pages];
+            for (int i = 0; i < pages; i++) {
+                long at = Math.max(iova, firstPage + i * PAGE_SIZE);
+                phys[i] = physicalOf(hit, at) & -PAGE_SIZE;
+            }
+            for (int i = 0; i < parts.size(); i++) {
+                acc.pins.add(new AccessObject.Pin(i == 0 ? iova : hit.get(i).iova, parts.get(i).length(), parts.get(i)));
+            }
+            // one logical pin for the whole range: remember its extent on the first part
+            acc.pinRanges.add(new long[] { iova, length, parts.size() });
+            return phys;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static long physicalOf(List<IoArea> hit, long iova) {
+        for (IoArea a : hit) {
+            if (a.intersects(iova, iova)) {
+                return a.pages.physical(iova - a.iova);
+            }
+        }
+        throw new IllegalStateException("0x" + Long.toHexString(iova) + " not covered");
+    }
+
+    /** Drops the pin of exactly {@code [iova, iova + length)}. */
+    void accessUnpin(AccessObject acc, long iova, long length) {
+        lock.lock();
+        try {
+            int at = 0;
+            for (int r = 0; r < acc.pinRanges.size(); r++) {
+                long[] pr = acc.pinRanges.get(r);
+                if (pr[0] == iova && pr[1] == length) {
+                    for (int i = 0; i < pr[2]; i++) {
+                        acc.pins.remove(at).pages().release();
+                    }
+                    acc.pinRanges.remove(r);
+                    return;
+                }
+                at += (int) pr[2];
+            }
+            throw IommuException.of(Errno.EINVAL, "access %d has no pin of [0x%x, +0x%x)", acc.id, iova, length);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Byte-granular read or write by IOVA through the pinned pages of the areas. */
+    void accessRw(long iova, byte[] data, boolean write) {
+        lock.lock();
+        try {
+            checkAlive();
+            List<IoArea> hit = cover(iova, data.length, write);
+            int done = 0;
+            for (IoArea a : hit) {
+                long at = iova + done;
+                while (done < data.length && a.intersects(at, at)) {
+                    long off = at - a.iova;
+                    int n = (int) Math.min(Math.min(a.pages.contiguous(off), a.length - off), data.length - done);
+                    n = (int) Math.min(n, PAGE_SIZE - ((a.pages.physical(off)) & (PAGE_SIZE - 1)));
+                    if (write) {
+                        memory.write(a.pages.physical(off), data, done, n);
+                    } else {
+                        memory.read(a.pages.physical(off), data, done, n);
+                    }
+                    done += n;
+                    at += n;
+                }
+            }
         } finally {
             lock.unlock();
         }

@@ -10,7 +10,7 @@ final class IoasObject extends IommuObject {
 
     IoasObject(ContextImpl ctx) {
         super(ctx, ObjectType.IOAS);
-        this.table = new IoPageTable(ctx.name() + "/ioas");
+        this.table = new IoPageTable(ctx.name() + "/ioas", ctx.core.machine.memory());
     }
 
     @Override

@@ -17,7 +17,14 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ioasid.api.AccessListener;
+import dev.ioasid.api.AccessService;
 import dev.ioasid.api.Area;
+import dev.ioasid.api.FaultListener;
+import dev.ioasid.api.FaultService;
+import dev.ioasid.api.PageFault;
+import dev.ioasid.api.PageResponse;
+import dev.ioasid.api.UnitEventRecord;
 import dev.ioasid.api.Context;
 import dev.ioasid.api.ContextService;
 import dev.ioasid.api.DeviceInfo;
@@ -50,8 +57,9 @@ import dev.ioasid.spi.UnitHost;
  * <p>
  * Lock order: {@link #lock} before {@code ContextImpl.lock} before {@code IoPageTable.lock}.
  */
-@Component(service = { ContextService.class, DomainService.class, EndpointService.class, IoasidService.class })
-public final class IommuCore implements ContextService, DomainService, EndpointService, IoasidService {
+@Component(service = { ContextService.class, DomainService.class, EndpointService.class, IoasidService.class, FaultService.class,
+        AccessService.class })
+public final class IommuCore implements ContextService, DomainService, EndpointService, IoasidService, FaultService, AccessService {
     private static final Logger LOG = LoggerFactory.getLogger(IommuCore.class);
 
     final Machine machine;
@@ -66,7 +74,18 @@ public final class IommuCore implements ContextService, DomainService, EndpointS
     final HwIdSpace hwIds = new HwIdSpace();
     final Endpoints endpoints = new Endpoints(this);
     final Domains domains = new Domains(this);
-    private final UnitHost host = this::event;
+    final Faults faults = new Faults(this);
+    private final UnitHost host = new UnitHost() {
+        @Override
+        public void event(UnitEvent e) {
+            IommuCore.this.event(e);
+        }
+
+        @Override
+        public dev.ioasid.machine.PendingFault pageRequest(dev.ioasid.spi.PageRequest request) {
+            return faults.pageRequest(request);
+        }
+    };
 
     @Activate
     public IommuCore(@Reference Machine machine) {
@@ -125,6 +144,7 @@ public final class IommuCore implements ContextService, DomainService, EndpointS
             for (ContextImpl c : contexts.values()) {
                 c.lock.lock();
                 try {
+                    faults.backendGone(c, backend);
                     for (IommuObject o : c.objects.all()) {
                         if (o instanceof Hwpt && ((Hwpt) o).unit == u) {
                             forgetDomain((Hwpt) o);
@@ -215,9 +235,11 @@ public final class IommuCore implements ContextService, DomainService, EndpointS
                 try {
                     h.domain(d);
                     h.ioas.table.addDomain(h, d);
+                    if (h.dirtyTracking) {
+                        d.setDirtyTracking(true);
+                    }
                 } catch (RuntimeException e) {
                     h.domain(null);
-                    b.getClass();
                     d.free();
                     throw e;
                 }
@@ -253,6 +275,18 @@ public final class IommuCore implements ContextService, DomainService, EndpointS
 
     private void event(UnitEvent e) {
         LOG.debug("event {}", e);
+        faults.event(e);
+    }
+
+    /** Fault listeners registered as services (the whiteboard). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    public void bindFaultListener(FaultListener l, Map<String, Object> properties) {
+        Object c = properties.get(FaultListener.CONTEXT);
+        faults.addListener(l, c == null ? null : c.toString());
+    }
+
+    public void unbindFaultListener(FaultListener l) {
+        faults.removeListener(l);
     }
 
     /** The backend driving a unit, or null. For tests and the shell. */
@@ -266,6 +300,7 @@ public final class IommuCore implements ContextService, DomainService, EndpointS
         for (Context c : contexts()) {
             c.close();
         }
+        faults.shutdown();
         lock.lock();
         try {
             for (UnitState u : units.values()) {
@@ -640,6 +675,95 @@ public final class IommuCore implements ContextService, DomainService, EndpointS
         } finally {
             c.lock.unlock();
         }
+    }
+
+    @Override
+    public void hwptSetDirtyTracking(Context ctx, int hwptId, boolean enable) {
+        domains.setDirtyTracking(own(ctx), hwptId, enable);
+    }
+
+    @Override
+    public long[] hwptGetDirtyBitmap(Context ctx, int hwptId, long iova, long length, long pageSize, int flags) {
+        return domains.dirtyBitmap(own(ctx), hwptId, iova, length, pageSize, flags);
+    }
+
+    // ================================================================ FaultService
+
+    @Override
+    public int faultQueueAlloc(Context ctx) {
+        return faults.faultQueueAlloc(own(ctx));
+    }
+
+    @Override
+    public List<PageFault> faultRead(Context ctx, int queueId, int maxFaults) {
+        try {
+            return faults.read(own(ctx), queueId, maxFaults, 0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw IommuException.of(Errno.EINTR, "interrupted");
+        }
+    }
+
+    @Override
+    public List<PageFault> faultRead(Context ctx, int queueId, int maxFaults, long timeoutMillis) throws InterruptedException {
+        return faults.read(own(ctx), queueId, maxFaults, timeoutMillis);
+    }
+
+    @Override
+    public void faultRespond(Context ctx, int queueId, int cookie, PageResponse response) {
+        faults.respond(own(ctx), queueId, cookie, response);
+    }
+
+    @Override
+    public List<PageFault> faultPending(Context ctx, int queueId) {
+        return faults.pending(own(ctx), queueId);
+    }
+
+    @Override
+    public int eventQueueAlloc(Context ctx, int depth) {
+        return faults.eventQueueAlloc(own(ctx), depth);
+    }
+
+    @Override
+    public List<UnitEventRecord> eventRead(Context ctx, int queueId, int max) {
+        return faults.eventRead(own(ctx), queueId, max);
+    }
+
+    @Override
+    public void addListener(FaultListener listener) {
+        faults.addListener(listener, null);
+    }
+
+    @Override
+    public void removeListener(FaultListener listener) {
+        faults.removeListener(listener);
+    }
+
+    // ================================================================ AccessService
+
+    @Override
+    public int accessCreate(Context ctx, int ioasId, AccessListener listener) {
+        return domains.accessCreate(own(ctx), ioasId, listener);
+    }
+
+    @Override
+    public long[] accessPin(Context ctx, int accessId, long iova, long length, int flags) {
+        return domains.accessPin(own(ctx), accessId, iova, length, flags);
+    }
+
+    @Override
+    public void accessUnpin(Context ctx, int accessId, long iova, long length) {
+        domains.accessUnpin(own(ctx), accessId, iova, length);
+    }
+
+    @Override
+    public void accessRw(Context ctx, int accessId, long iova, byte[] data, int flags) {
+        domains.accessRw(own(ctx), accessId, iova, data, flags);
+    }
+
+    @Override
+    public void accessReplaceIoas(Context ctx, int accessId, int ioasId) {
+        domains.accessReplaceIoas(own(ctx), accessId, ioasId);
     }
 
     // ================================================================ selftest support

@@ -71,8 +71,12 @@ final class UnitState {
                     device.address(), Access.pasid(pasid), e.toString());
             return new TranslationFault(id, "BACKEND_ERROR", 0, iova, pasid, access, false, null, e.toString());
         }
-        if (t instanceof TranslationFault && ((TranslationFault) t).recoverable()) {
-            return ((TranslationFault) t).unrecoverable();
+        if (t instanceof TranslationFault) {
+            TranslationFault f = (TranslationFault) t;
+            // a recoverable fault the unit did not report has nobody to answer it
+            if (f.recoverable() && f.pending() == null) {
+                return f.unrecoverable();
+            }
         }
         return t;
     }

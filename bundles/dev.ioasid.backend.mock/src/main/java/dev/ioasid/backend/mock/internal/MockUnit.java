@@ -32,6 +32,7 @@ import dev.ioasid.machine.UnitDescription;
 import dev.ioasid.spi.Domain;
 import dev.ioasid.spi.IommuUnit;
 import dev.ioasid.spi.NestedDomain;
+import dev.ioasid.spi.PageRequest;
 import dev.ioasid.spi.PagingDomain;
 import dev.ioasid.spi.UnitEvent;
 import dev.ioasid.spi.UnitHost;
@@ -76,6 +77,9 @@ public final class MockUnit implements IommuUnit {
     private final MockEventLog log;
     private final AtomicLong nextTag = new AtomicLong(1);
     private final AtomicLong faults = new AtomicLong();
+    private final AtomicLong pageRequests = new AtomicLong();
+    private final AtomicLong responsesSuccess = new AtomicLong();
+    private final AtomicLong responsesInvalid = new AtomicLong();
     /** live domains, for the free at shutdown */
     private final Set<Domain> domains = ConcurrentHashMap.newKeySet();
     /** device table indexed by RID */
@@ -280,7 +284,8 @@ public final class MockUnit implements IommuUnit {
     }
 
     @Override
-    public Translation translate(PciDevice device, int pasid, long iova, int access) {
+    public Translation translate(PciDevice device, int pasid, long iova, int accessAndFlags) {
+        int access = accessAndFlags & Access.RIGHTS;
         DeviceSlot s = slots.get(device.rid());
         Domain d = s == null ? null : pasid == Access.NO_PASID ? s.rid : s.pasids.get(pasid);
         if (d == null) {
@@ -303,6 +308,7 @@ public final class MockUnit implements IommuUnit {
             return fault(Reason.APERTURE, device, pasid, iova, access, false, "outside the aperture " + paging.aperture);
         }
         boolean write = (access & Access.WRITE) != 0;
+        boolean recoverable = iopf && device.caps().pri() && (accessAndFlags & Access.RETRY) == 0;
         long page = iova >>> granuleShift;
         MockIotlb.Entry e = iotlb.lookup(tag, page);
         if (e != null) {
@@ -317,12 +323,12 @@ public final class MockUnit implements IommuUnit {
         int[] level = new int[1];
         long leaf = paging.table.walk(iova, slot, level);
         if (leaf == 0) {
-            return fault(Reason.NOT_PRESENT, device, pasid, iova, access, iopf && device.caps().pri(), "no mapping");
+            return fault(Reason.NOT_PRESENT, device, pasid, iova, access, recoverable, "no mapping");
         }
         int allowed = ((leaf & MockPageTable.R) != 0 ? Access.READ : 0) | ((leaf & MockPageTable.W) != 0 ? Access.WRITE : 0)
                 | Access.EXEC | Access.PRIV;
         if ((allowed & access) != access) {
-            return fault(Reason.PERMISSION, device, pasid, iova, access, iopf && device.caps().pri(), "mapping allows " + Access.describe(allowed));
+            return fault(Reason.PERMISSION, device, pasid, iova, access, recoverable, "mapping allows " + Access.describe(allowed));
         }
         boolean markDirty = write && paging.dirtyTracking;
         paging.table.setBits(slot[0], MockPageTable.A | (markDirty ? MockPageTable.D : 0));
@@ -335,7 +341,17 @@ public final class MockUnit implements IommuUnit {
     private TranslationFault fault(Reason reason, PciDevice device, int pasid, long iova, int access, boolean recoverable, String detail) {
         faults.incrementAndGet();
         byte[] record = null;
-        if (!recoverable) {
+        UnitHost h0 = host;
+        if (recoverable && h0 != null) {
+            // a page request: the group is the faulting page, as a device that issues one request per page
+            PageRequest req = new PageRequest(device, pasid, (int) ((iova >>> granuleShift) & 0x1ff), access,
+                    iova & -(1L << granuleShift), true, null);
+            pageRequests.incrementAndGet();
+            TranslationFault f = new TranslationFault(description.id(), reason.name(), reason.code, iova, pasid, access, true, null,
+                    detail + "; page request sent");
+            return f.withPending(h0.pageRequest(req));
+        }
+        {
             UnitEvent ev = log.log(reason, device.rid(), pasid, access, iova, detail);
             if (ev != null) {
                 record = ev.record();
@@ -346,6 +362,26 @@ public final class MockUnit implements IommuUnit {
             }
         }
         return new TranslationFault(description.id(), reason.name(), reason.code, iova, pasid, access, recoverable, record, detail);
+    }
+
+    @Override
+    public void pageResponse(PageRequest request, int response) {
+        (response == RESPONSE_SUCCESS ? responsesSuccess : responsesInvalid).incrementAndGet();
+        LOG.debug("{}: page response {} for {} pasid {} group {}", description.id(), response == RESPONSE_SUCCESS ? "SUCCESS" : "INVALID",
+                request.device().address(), Access.pasid(request.pasid()), request.groupId());
+    }
+
+    /**
+     * TRIGGER_IOPF of the selftest: raises a page request for a device and PASID as if its DMA had faulted,
+     * and returns what a request would wait on.
+     */
+    public dev.ioasid.machine.PendingFault triggerIopf(PciDevice device, int pasid, int groupId, int access, long address) {
+        UnitHost h = host;
+        if (h == null) {
+            throw new IllegalStateException("unit " + description.id() + " is not started");
+        }
+        pageRequests.incrementAndGet();
+        return h.pageRequest(new PageRequest(device, pasid, groupId, access, address, true, null));
     }
 
     /** Invalidates the IOTLB for a range of a paging domain, and every nested domain on it. */
@@ -381,6 +417,9 @@ public final class MockUnit implements IommuUnit {
         caches.put("iotlb.valid", (long) iotlb.occupancy());
         caches.put("events.dropped", log.dropped());
         caches.put("events.overflow", log.overflow() ? 1L : 0L);
+        caches.put("prq.requests", pageRequests.get());
+        caches.put("prq.responses.success", responsesSuccess.get());
+        caches.put("prq.responses.invalid", responsesInvalid.get());
         return new UnitStats(iotlb.hits.get(), iotlb.misses.get(), iotlb.invalidations.get(), faults.get(), caches);
     }
 
