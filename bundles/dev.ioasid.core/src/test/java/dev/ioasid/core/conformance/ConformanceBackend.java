@@ -31,6 +31,32 @@ public interface ConformanceBackend {
     /** The IOVA aperture of an automatic paging domain. */
     IovaRange aperture();
 
+    /** The reserved regions the unit reports for every device (an MSI window), enforced at RID attach. */
+    default List<IovaRange> deviceReserved() {
+        return List.of();
+    }
+
+    /** The IOVA ranges of an IOAS once a device of the unit is attached: the aperture minus the reserved regions. */
+    default List<IovaRange> attachedRanges() {
+        List<IovaRange> out = new java.util.ArrayList<>();
+        long pos = aperture().start();
+        List<IovaRange> res = new java.util.ArrayList<>(deviceReserved());
+        res.sort((a, b) -> Long.compareUnsigned(a.start(), b.start()));
+        for (IovaRange r : res) {
+            if (!aperture().intersects(r)) {
+                continue;
+            }
+            if (Long.compareUnsigned(pos, r.start()) < 0) {
+                out.add(new IovaRange(pos, r.start() - 1));
+            }
+            pos = r.last() + 1;
+        }
+        if (Long.compareUnsigned(pos, aperture().last()) <= 0) {
+            out.add(new IovaRange(pos, aperture().last()));
+        }
+        return out;
+    }
+
     /** True for the selftest mock: cases that use its test-only behaviour run only then. */
     boolean isSelftestMock();
 
