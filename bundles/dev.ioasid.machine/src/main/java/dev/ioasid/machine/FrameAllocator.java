@@ -86,6 +86,9 @@ public final class FrameAllocator {
         }
         long start = pa >>> PhysicalMemory.FRAME_SHIFT;
         long end = start + frames;
+        if (start < (RESERVED_LOW_BYTES >>> PhysicalMemory.FRAME_SHIFT) || end > totalFrames) {
+            throw new IllegalStateException(String.format("free of frames 0x%x x%d that the allocator never hands out", pa, frames));
+        }
         Map.Entry<Long, Long> before = free.floorEntry(end - 1);
         if (before != null && before.getKey() + before.getValue() > start) {
             throw new IllegalStateException(String.format("double free of frames 0x%x..0x%x", pa, (end << PhysicalMemory.FRAME_SHIFT) - 1));

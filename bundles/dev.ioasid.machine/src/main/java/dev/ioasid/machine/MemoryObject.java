@@ -47,14 +47,18 @@ final class MemoryObject {
                 long want = Math.min(newPages - at, MAX_CHUNK_FRAMES);
                 long align = Math.min(Long.highestOneBit(want), MAX_CHUNK_FRAMES);
                 long pa;
-                try {
-                    pa = frames.allocate(want, align);
-                } catch (IommuException e) {
-                    if (want == 1) {
-                        throw e;
+                while (true) {
+                    try {
+                        pa = frames.allocate(want, align);
+                        break;
+                    } catch (IommuException e) {
+                        if (want == 1) {
+                            throw e;
+                        }
+                        // fragmented: take smaller runs, down to single frames
+                        want = Long.highestOneBit(want) == want ? want / 2 : Long.highestOneBit(want);
+                        align = 1;
                     }
-                    want = Long.highestOneBit(want) / 2;
-                    pa = frames.allocate(want, 1);
                 }
                 long[] ext = { pa >>> PhysicalMemory.FRAME_SHIFT, want };
                 extents.put(at, ext);
@@ -98,6 +102,38 @@ final class MemoryObject {
         return k == null ? 0 : k;
     }
 
+    /**
+     * Gives back pages {@code [first, first + count)} of an anonymous object that no mapping reaches any more:
+     * unpinned frames are freed now, pinned ones when their last pin goes.
+     */
+    void punch(long first, long count) {
+        long end = first + count;
+        for (Map.Entry<Long, long[]> e : new ArrayList<>(extents.entrySet())) {
+            long s = e.getKey();
+            long[] ext = e.getValue();
+            long eEnd = s + ext[1];
+            long from = Math.max(s, first);
+            long to = Math.min(eEnd, end);
+            if (from >= to) {
+                continue;
+            }
+            pins.release(ext[0] + (from - s), to - from);
+            extents.remove(s);
+            if (from > s) {
+                extents.put(s, new long[] { ext[0], from - s });
+            }
+            if (to < eEnd) {
+                extents.put(to, new long[] { ext[0] + (to - s), eEnd - to });
+            }
+        }
+    }
+
+    /** True when page {@code page} still has a frame. */
+    boolean hasPage(long page) {
+        Map.Entry<Long, long[]> e = extents.floorEntry(page);
+        return e != null && page < pages && page - e.getKey() < e.getValue()[1];
+    }
+
     /** The frame number of a page. */
     long frame(long page) {
         Map.Entry<Long, long[]> e = extents.floorEntry(page);
@@ -113,8 +149,14 @@ final class MemoryObject {
         long end = first + count;
         while (p < end) {
             Map.Entry<Long, long[]> e = extents.floorEntry(p);
+            if (e == null) {
+                throw new IllegalStateException("page " + p + " has no frame");
+            }
             long[] ext = e.getValue();
             long inExt = Math.min(end, e.getKey() + ext[1]) - p;
+            if (inExt <= 0) {
+                throw new IllegalStateException("page " + p + " has no frame");
+            }
             long pfn = ext[0] + (p - e.getKey());
             int n = out.size();
             if (n >= 2 && out.get(n - 2) + out.get(n - 1) == pfn) {

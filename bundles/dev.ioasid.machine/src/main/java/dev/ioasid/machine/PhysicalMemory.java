@@ -198,6 +198,9 @@ public final class PhysicalMemory {
         if ((pa & 7) != 0) {
             throw new IllegalArgumentException("compareAndSet64 needs an 8-byte aligned address: 0x" + Long.toHexString(pa));
         }
+        if (expected != 0 && frame(pa) == null) {
+            return false; // a never-written frame reads zero: no need to back it to fail
+        }
         return LONG.compareAndSet(frameForWrite(pa), offset(pa), expected, value);
     }
 

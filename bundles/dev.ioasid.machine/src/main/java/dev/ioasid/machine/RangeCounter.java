@@ -24,6 +24,17 @@ public final class RangeCounter {
         if (start >= end || delta == 0) {
             return zeroed;
         }
+        if (delta < 0) {
+            // all or nothing: every index of the range must hold at least -delta
+            long pos = start;
+            while (pos < end) {
+                Map.Entry<Long, long[]> e = runs.floorEntry(pos);
+                if (e == null || e.getValue()[0] <= pos || e.getValue()[1] + delta < 0) {
+                    throw new IllegalStateException("count below zero at " + pos);
+                }
+                pos = e.getValue()[0];
+            }
+        }
         split(start);
         split(end);
         // walk [start, end): existing runs and the gaps between them
@@ -36,9 +47,6 @@ public final class RangeCounter {
                 gap(pos, s, delta, toPut);
             }
             long count = v[1] + delta;
-            if (count < 0) {
-                throw new IllegalStateException("count below zero at " + s);
-            }
             if (count == 0) {
                 runs.remove(s);
                 zeroed.add(new long[] { s, v[0] });
@@ -75,7 +83,7 @@ public final class RangeCounter {
     }
 
     private void merge(long start, long end) {
-        Long k = runs.floorKey(start);
+        Long k = runs.lowerKey(start);
         if (k == null) {
             k = runs.ceilingKey(start);
         }

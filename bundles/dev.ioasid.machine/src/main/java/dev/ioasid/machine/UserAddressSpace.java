@@ -95,8 +95,15 @@ public final class UserAddressSpace implements UserMemory {
             throw IommuException.of(Errno.EINVAL, "mmap of length %d", length);
         }
         long pages = pagesFor(length);
-        MemoryObject obj = new MemoryObject(machine.frames(), machine.pins(), null, pages, false);
+        long savedNext = nextVa;
         long va = reserveVa(pages * PAGE_SIZE);
+        MemoryObject obj;
+        try {
+            obj = new MemoryObject(machine.frames(), machine.pins(), null, pages, false);
+        } catch (RuntimeException e) {
+            nextVa = savedNext;
+            throw e;
+        }
         obj.mappings++;
         vmas.put(va, new Vma(va, pages * PAGE_SIZE, obj, 0));
         return va;
@@ -144,6 +151,12 @@ public final class UserAddressSpace implements UserMemory {
                 v.object.mappings++;
             }
             v.object.mappings--;
+            if (v.object.name == null && v.object.mappings > 0) {
+                // anonymous pages that no mapping reaches any more go back now (addresses are never reused)
+                long from = Math.max(v.va, va);
+                long to = Math.min(v.end(), end);
+                v.object.punch(v.objectPage + (from - v.va) / PAGE_SIZE, (to - from) / PAGE_SIZE);
+            }
             v.object.destroyIfUnused();
         }
     }
@@ -189,7 +202,12 @@ public final class UserAddressSpace implements UserMemory {
                 throw MemoryObject.efault(at);
             }
             Vma v = e.getValue();
-            long chunkEnd = Math.min(end, v.end());
+            // a file mapping may reach past the end of a truncated file: those pages are gone (SIGBUS in Linux)
+            long backed = v.va + Math.max(0, v.object.pages() - v.objectPage) * PAGE_SIZE;
+            if (at >= backed) {
+                throw MemoryObject.efault(at);
+            }
+            long chunkEnd = Math.min(Math.min(end, v.end()), backed);
             visitor.visit(v, at, chunkEnd);
             at = chunkEnd;
         }

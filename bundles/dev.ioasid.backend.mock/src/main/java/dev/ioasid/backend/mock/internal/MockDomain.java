@@ -80,6 +80,7 @@ final class MockDomain implements PagingDomain {
     @Override
     public long unmap(long iova, long length) {
         checkLive();
+        checkRange(iova, length);
         return table.unmap(iova, length);
     }
 
@@ -113,10 +114,16 @@ final class MockDomain implements PagingDomain {
 
     @Override
     public void readDirty(long iova, long length, boolean keep, DirtySink sink) {
-        table.readDirty(iova, length, keep, sink);
-        if (!keep) {
-            // a cleared D bit must be set again by the next write: no cached entry may skip the walk
-            unit.flush(this, iova, length);
+        long[] span = { Long.MAX_VALUE, Long.MIN_VALUE };
+        table.readDirty(iova, length, keep, (va, size) -> {
+            span[0] = Math.min(span[0], va);
+            span[1] = Math.max(span[1], va + size);
+            sink.dirty(va, size);
+        });
+        if (!keep && span[0] < span[1]) {
+            // a cleared D bit must be set again by the next write: no cached entry of those leaves (whole huge
+            // leaves, beyond the range read) may skip the walk
+            unit.flush(this, span[0], span[1] - span[0]);
         }
     }
 

@@ -105,28 +105,49 @@ final class MockPageTable {
         }
     }
 
+    /**
+     * Writes one leaf, allocating the tables on the way. On failure the tables this call linked are unlinked
+     * and freed again, so nothing is left behind.
+     */
     private void mapOne(long iova, long pa, int level, long prot) {
         long table = root;
-        for (int l = LEVELS - 1; l > level; l--) {
-            long slot = table + 8L * index(iova, l);
-            long e = memory.load64(slot);
-            if ((e & V) == 0) {
-                long t = frames.allocate();
-                tableFrames++;
-                memory.store64(slot, t | V);
-                table = t;
-            } else if ((e & LEAF) != 0) {
-                throw IommuException.of(Errno.EEXIST, "iova 0x%x is already mapped by a huge page", iova);
-            } else {
-                table = e & OA_MASK & ~0xfffL;
+        long firstLinkedSlot = -1;
+        java.util.List<Long> made = new java.util.ArrayList<>();
+        try {
+            for (int l = LEVELS - 1; l > level; l--) {
+                long slot = table + 8L * index(iova, l);
+                long e = memory.load64(slot);
+                if ((e & V) == 0) {
+                    long t = frames.allocate();
+                    made.add(t);
+                    tableFrames++;
+                    memory.store64(slot, t | V);
+                    if (firstLinkedSlot < 0) {
+                        firstLinkedSlot = slot;
+                    }
+                    table = t;
+                } else if ((e & LEAF) != 0) {
+                    throw IommuException.of(Errno.EEXIST, "iova 0x%x is already mapped by a huge page", iova);
+                } else {
+                    table = e & OA_MASK & ~0xfffL;
+                }
             }
+            long slot = table + 8L * index(iova, level);
+            long e = memory.load64(slot);
+            if ((e & V) != 0) {
+                throw IommuException.of(Errno.EEXIST, "iova 0x%x is already mapped", iova);
+            }
+            memory.store64(slot, (pa & OA_MASK) | prot | LEAF | V);
+        } catch (RuntimeException ex) {
+            if (firstLinkedSlot >= 0) {
+                memory.store64(firstLinkedSlot, 0);
+            }
+            for (long t : made) {
+                frames.free(t);
+                tableFrames--;
+            }
+            throw ex;
         }
-        long slot = table + 8L * index(iova, level);
-        long e = memory.load64(slot);
-        if ((e & V) != 0) {
-            throw IommuException.of(Errno.EEXIST, "iova 0x%x is already mapped", iova);
-        }
-        memory.store64(slot, (pa & OA_MASK) | prot | LEAF | V);
     }
 
     /** Clears the leaves in {@code [iova, iova + length)}, splitting huge pages cut by the range. */

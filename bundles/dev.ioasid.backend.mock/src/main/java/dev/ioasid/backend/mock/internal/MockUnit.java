@@ -53,7 +53,7 @@ public final class MockUnit implements IommuUnit {
 
     /** The reasons the mock gives for a fault, with the code in its event record. */
     public enum Reason {
-        BLOCKED(1), NOT_PRESENT(2), PERMISSION(3), APERTURE(4), BAD_PASID(5);
+        BLOCKED(1), NOT_PRESENT(2), PERMISSION(3), APERTURE(4);
 
         final int code;
 
@@ -204,7 +204,7 @@ public final class MockUnit implements IommuUnit {
         if ((flags & ~(HwptFlags.PASID | HwptFlags.FAULT_ID_VALID)) != 0) {
             throw IommuException.of(Errno.EOPNOTSUPP, "mock nested domains take no flags 0x%x", flags);
         }
-        if (!(parent instanceof MockDomain) || ((MockDomain) parent).unit != this) {
+        if (!(parent instanceof MockDomain) || ((MockDomain) parent).unit != this || !domains.contains(parent)) {
             throw IommuException.of(Errno.EINVAL, "parent %s is not a paging domain of %s", parent, description.id());
         }
         if (dataType != HwptDataType.SELFTEST) {
@@ -313,7 +313,7 @@ public final class MockUnit implements IommuUnit {
         MockIotlb.Entry e = iotlb.lookup(tag, page);
         if (e != null) {
             if ((e.translation.access() & access) != access) {
-                return fault(Reason.PERMISSION, device, pasid, iova, access, false, "IOTLB entry allows " + Access.describe(e.translation.access()));
+                return fault(Reason.PERMISSION, device, pasid, iova, access, recoverable, "IOTLB entry allows " + Access.describe(e.translation.access()));
             }
             if (!write || !paging.dirtyTracking || e.dirty) {
                 return e.translation;
