@@ -103,6 +103,15 @@ public interface IommuUnit {
     /** iommufd's IOMMUFD_PAGE_RESP_INVALID. */
     int RESPONSE_INVALID = 1;
 
+    /**
+     * The structures a translation of {@code iova} by (device, PASID) goes through, decoded with the spec's field
+     * names, from the first the unit looks up (root or stream table entry) to the leaf: for {@code tables}.
+     * A unit that cannot say returns an empty list.
+     */
+    default java.util.List<DecodedEntry> describePath(PciDevice device, int pasid, long iova) {
+        return java.util.List.of();
+    }
+
     /** Cache and fault counters. */
     UnitStats stats();
 

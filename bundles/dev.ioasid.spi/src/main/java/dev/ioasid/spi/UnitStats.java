@@ -13,6 +13,6 @@ import java.util.Map;
  */
 public record UnitStats(long iotlbHits, long iotlbMisses, long invalidations, long faults, Map<String, Long> caches) {
     public UnitStats {
-        caches = Map.copyOf(caches);
+        caches = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(caches));
     }
 }

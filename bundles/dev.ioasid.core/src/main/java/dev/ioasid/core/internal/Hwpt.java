@@ -39,6 +39,18 @@ abstract class Hwpt extends IommuObject {
     /** The IOAS whose mappings this HWPT's stage 2 follows. */
     abstract IoasObject ioas();
 
+    /** The endpoints, for one-line descriptions: {@code [0000:00:01.0] [0000:00:01.0, PASID 5]}. */
+    String endpointList() {
+        if (endpoints.isEmpty()) {
+            return "none";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Endpoint e : endpoints) {
+            sb.append(sb.length() == 0 ? "" : " ").append(e);
+        }
+        return sb.toString();
+    }
+
     String state() {
         if (domain() != null) {
             return "tag " + domain().tag();

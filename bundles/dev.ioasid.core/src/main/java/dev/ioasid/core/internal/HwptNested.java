@@ -45,7 +45,7 @@ final class HwptNested extends Hwpt {
     @Override
     String detail() {
         return String.format("on HWPT %d, data type 0x%x (%d bytes), %s%s, endpoints %s", parent.id, dataType, data.length,
-                state(), flags == 0 ? "" : ", " + HwptFlags.describe(flags), endpoints);
+                state(), flags == 0 ? "" : ", " + HwptFlags.describe(flags), endpointList());
     }
 
     @Override

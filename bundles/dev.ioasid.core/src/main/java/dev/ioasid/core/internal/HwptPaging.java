@@ -55,7 +55,7 @@ final class HwptPaging extends Hwpt {
     @Override
     String detail() {
         return String.format("%son IOAS %d, unit %s, %s%s, endpoints %s", auto ? "auto " : "", ioas.id, unit.id,
-                state(), flags == 0 ? "" : ", " + HwptFlags.describe(flags), endpoints);
+                state(), flags == 0 ? "" : ", " + HwptFlags.describe(flags), endpointList());
     }
 
     @Override

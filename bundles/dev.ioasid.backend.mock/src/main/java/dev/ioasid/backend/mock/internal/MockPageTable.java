@@ -245,6 +245,47 @@ final class MockPageTable {
         return 0;
     }
 
+    /** The entries a walk of {@code iova} reads, decoded, top level first. */
+    java.util.List<dev.ioasid.spi.DecodedEntry> describe(long iova) {
+        java.util.List<dev.ioasid.spi.DecodedEntry> out = new java.util.ArrayList<>();
+        long table = root;
+        for (int l = LEVELS - 1; l >= 0; l--) {
+            long slot = table + 8L * index(iova, l);
+            long e = memory.load64(slot);
+            java.util.Map<String, String> f = new java.util.LinkedHashMap<>();
+            f.put("raw", String.format("0x%016x", e));
+            f.put("index", Integer.toString(index(iova, l)));
+            f.put("V", bit(e, V));
+            if ((e & V) != 0) {
+                boolean leaf = (e & LEAF) != 0 || l == 0;
+                if (leaf) {
+                    f.put("R", bit(e, R));
+                    f.put("W", bit(e, W));
+                    f.put("LEAF", bit(e, LEAF));
+                    f.put("D", bit(e, D));
+                    f.put("A", bit(e, A));
+                    f.put("OA", String.format("0x%x", e & OA_MASK));
+                    f.put("size", "0x" + Long.toHexString(1L << shift(l)));
+                } else {
+                    f.put("table", String.format("0x%x", e & OA_MASK & ~0xfffL));
+                }
+                out.add(new dev.ioasid.spi.DecodedEntry("level " + l + (leaf ? " leaf" : " table entry"), slot, f));
+                if (leaf) {
+                    break;
+                }
+                table = e & OA_MASK & ~0xfffL;
+            } else {
+                out.add(new dev.ioasid.spi.DecodedEntry("level " + l + " entry (not present)", slot, f));
+                break;
+            }
+        }
+        return out;
+    }
+
+    private static String bit(long e, long mask) {
+        return (e & mask) != 0 ? "1" : "0";
+    }
+
     long iovaToPhys(long iova) {
         int[] level = new int[1];
         long e = walk(iova, null, level);

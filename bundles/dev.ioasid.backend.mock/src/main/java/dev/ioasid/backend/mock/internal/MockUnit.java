@@ -384,6 +384,31 @@ public final class MockUnit implements IommuUnit {
         return h.pageRequest(new PageRequest(device, pasid, groupId, access, address, true, null));
     }
 
+    @Override
+    public List<dev.ioasid.spi.DecodedEntry> describePath(PciDevice device, int pasid, long iova) {
+        List<dev.ioasid.spi.DecodedEntry> out = new ArrayList<>();
+        Domain d = attached(device, pasid);
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("rid", String.format("%04x", device.rid()));
+        f.put("pasid", Access.pasid(pasid));
+        f.put("domain", d == null ? "blocked" : d.toString());
+        out.add(new dev.ioasid.spi.DecodedEntry("mock device table entry", -1, f));
+        if (d == null) {
+            return out;
+        }
+        MockDomain paging = d instanceof MockNestedDomain ? ((MockNestedDomain) d).parent : (MockDomain) d;
+        Map<String, String> r = new LinkedHashMap<>();
+        r.put("root", String.format("0x%x", paging.table.root));
+        r.put("granule", Integer.toString(1 << granuleShift));
+        r.put("aperture", paging.aperture.toString());
+        r.put("dirty_tracking", paging.dirtyTracking ? "on" : "off");
+        out.add(new dev.ioasid.spi.DecodedEntry("mock domain " + paging.tag, paging.table.root, r));
+        if (paging.aperture.contains(iova)) {
+            out.addAll(paging.table.describe(iova));
+        }
+        return out;
+    }
+
     /** Invalidates the IOTLB for a range of a paging domain, and every nested domain on it. */
     void flush(MockDomain d, long iova, long length) {
         long first = iova >>> granuleShift;
