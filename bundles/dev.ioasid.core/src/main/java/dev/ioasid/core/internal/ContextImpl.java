@@ -55,6 +55,30 @@ final class ContextImpl implements Context {
         }
     }
 
+    /** Runs {@code body} with the lock held and the context open. */
+    <T> T locked(java.util.function.Supplier<T> body) {
+        lock.lock();
+        try {
+            checkOpen();
+            return body.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs {@code body} with the lock held and the context open. */
+    void lockedRun(Runnable body) {
+        locked(() -> {
+            body.run();
+            return null;
+        });
+    }
+
+    /** A typed lookup under the lock. @throws IommuException ENOENT, EBADF when closed */
+    <T extends IommuObject> T lookup(int id, Class<T> cls, String what) {
+        return locked(() -> objects.get(id, cls, what));
+    }
+
     void markClosed() {
         open = false;
     }

@@ -53,13 +53,7 @@ final class Domains {
     }
 
     private static IoasObject ioas(ContextImpl c, int id) {
-        c.lock.lock();
-        try {
-            c.checkOpen();
-            return c.objects.get(id, IoasObject.class, "IOAS");
-        } finally {
-            c.lock.unlock();
-        }
+        return c.lookup(id, IoasObject.class, "IOAS");
     }
 
     private static void checkMapFlags(int flags, long iova, long length) {
@@ -256,13 +250,7 @@ final class Domains {
             if (objectId != 0) {
                 throw IommuException.of(Errno.EOPNOTSUPP, "RLIMIT_MODE is global: object 0");
             }
-            c.lock.lock();
-            try {
-                c.checkOpen();
-                return c.rlimitMode;
-            } finally {
-                c.lock.unlock();
-            }
+            return c.locked(() -> c.rlimitMode);
         case HUGE_PAGES:
             return ioas(c, objectId).table.hugePages() ? 1 : 0;
         default:
@@ -470,13 +458,7 @@ final class Domains {
     }
 
     private static AccessObject access(ContextImpl c, int id) {
-        c.lock.lock();
-        try {
-            c.checkOpen();
-            return c.objects.get(id, AccessObject.class, "access");
-        } finally {
-            c.lock.unlock();
-        }
+        return c.lookup(id, AccessObject.class, "access");
     }
 
     long[] accessPin(ContextImpl c, int accessId, long iova, long length, int flags) {
@@ -484,12 +466,12 @@ final class Domains {
             throw IommuException.of(Errno.EOPNOTSUPP, "unknown access flags 0x%x", flags);
         }
         AccessObject a = access(c, accessId);
-        return a.ioas.table.accessPin(a, iova, length, (flags & dev.ioasid.api.AccessService.WRITE) != 0);
+        return AccessPins.pin(a.ioas.table, a, iova, length, (flags & dev.ioasid.api.AccessService.WRITE) != 0);
     }
 
     void accessUnpin(ContextImpl c, int accessId, long iova, long length) {
         AccessObject a = access(c, accessId);
-        a.ioas.table.accessUnpin(a, iova, length);
+        AccessPins.unpin(a.ioas.table, a, iova, length);
     }
 
     void accessRw(ContextImpl c, int accessId, long iova, byte[] data, int flags) {
@@ -497,7 +479,7 @@ final class Domains {
             throw IommuException.of(Errno.EOPNOTSUPP, "unknown access flags 0x%x", flags);
         }
         AccessObject a = access(c, accessId);
-        a.ioas.table.accessRw(iova, data, (flags & dev.ioasid.api.AccessService.WRITE) != 0);
+        AccessPins.rw(a.ioas.table, iova, data, (flags & dev.ioasid.api.AccessService.WRITE) != 0);
     }
 
     void accessReplaceIoas(ContextImpl c, int accessId, int ioasId) {

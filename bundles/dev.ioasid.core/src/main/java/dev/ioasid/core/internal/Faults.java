@@ -201,13 +201,7 @@ final class Faults {
     }
 
     private static FaultQueueObject queue(ContextImpl c, int id) {
-        c.lock.lock();
-        try {
-            c.checkOpen();
-            return c.objects.get(id, FaultQueueObject.class, "fault queue");
-        } finally {
-            c.lock.unlock();
-        }
+        return c.lookup(id, FaultQueueObject.class, "fault queue");
     }
 
     List<PageFault> read(ContextImpl c, int queueId, int maxFaults, long timeoutMillis) throws InterruptedException {

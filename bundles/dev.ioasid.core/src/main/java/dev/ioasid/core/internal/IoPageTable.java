@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -34,7 +35,7 @@ final class IoPageTable {
     static final long U64_MAX = -1L;
 
     final ReentrantLock lock = new ReentrantLock();
-    private final String name;
+    final String name;
     /** guarded by lock */
     private final TreeMap<Long, IoArea> areas = new TreeMap<>(Long::compareUnsigned);
     /** guarded by lock */
@@ -78,7 +79,7 @@ final class IoPageTable {
 
     /** the accesses using this IOAS; guarded by lock */
     private final List<AccessObject> accesses = new ArrayList<>();
-    private final dev.ioasid.machine.PhysicalMemory memory;
+    final dev.ioasid.machine.PhysicalMemory memory;
 
     IoPageTable(String name, dev.ioasid.machine.PhysicalMemory memory) {
         this.name = name;
@@ -95,12 +96,12 @@ final class IoPageTable {
         return Long.compareUnsigned(a, b) < 0;
     }
 
-    private static long roundUpPow2(long v) {
-        long h = Long.highestOneBit(v);
-        return h == v ? v : h << 1;
+    private IoArea firstIntersecting(long start, long last) {
+        return firstIntersecting(areas, start, last);
     }
 
-    private IoArea firstIntersecting(long start, long last) {
+    /** The lowest area intersecting {@code [start, last]}, or null. */
+    static IoArea firstIntersecting(NavigableMap<Long, IoArea> areas, long start, long last) {
         Map.Entry<Long, IoArea> e = areas.floorEntry(start);
         if (e != null && e.getValue().intersects(start, last)) {
             return e.getValue();
@@ -109,7 +110,7 @@ final class IoPageTable {
         return n != null && n.getValue().intersects(start, last) ? n.getValue() : null;
     }
 
-    private List<IoArea> intersecting(long start, long last) {
+    List<IoArea> intersecting(long start, long last) {
         List<IoArea> out = new ArrayList<>();
         IoArea a = firstIntersecting(start, last);
         while (a != null) {
@@ -131,106 +132,8 @@ final class IoPageTable {
 
     // ---------------------------------------------------------------- automatic IOVA
 
-    /**
-     * Picks the lowest IOVA that fits {@code length} bytes, inside the allowed ranges and outside reserved ones
-     * and existing areas, aligned to the lowest set bit of the length (up to 2 MiB, and no more than the
-     * address it maps keeps), and with the same offset in its page as that address. As Linux's
-     * iopt_alloc_iova, including its fix against ALIGN() overflowing near 2^64.
-     */
     private long allocIova(long addr, long length) {
-        long pageOffset = addr % PAGE_SIZE;
-        if (length == 0 || !ult(length, Long.MAX_VALUE)) {
-            throw IommuException.of(Errno.EOVERFLOW, "length 0x%x is too large for an automatic IOVA", length);
-        }
-        long align = roundUpPow2(length);
-        if (addr != 0) {
-            align = Math.min(align, Long.lowestOneBit(addr));
-        }
-        align = Math.min(align, MAX_AUTO_ALIGN);
-        if (ult(align, iovaAlignment)) {
-            throw IommuException.of(Errno.EINVAL, "IOAS %s needs IOVAs aligned to 0x%x; address 0x%x gives 0x%x", name, iovaAlignment, addr, align);
-        }
-        List<long[]> spans = new ArrayList<>();
-        if (allowed.isEmpty()) {
-            spans.add(new long[] { PAGE_SIZE, U64_MAX - PAGE_SIZE });
-        } else {
-            for (IovaRange r : allowed) {
-                long s = ult(r.start(), PAGE_SIZE) ? PAGE_SIZE : r.start();
-                long l = ult(U64_MAX - PAGE_SIZE, r.last()) ? U64_MAX - PAGE_SIZE : r.last();
-                if (ule(s, l)) {
-                    spans.add(new long[] { s, l });
-                }
-            }
-        }
-        for (long[] span : spans) {
-            if (fit(span[0], span[1], align, pageOffset, length) == null) {
-                continue;
-            }
-            Long iova = firstFitInSpan(span[0], span[1], align, pageOffset, length);
-            if (iova != null) {
-                return iova;
-            }
-        }
-        throw IommuException.of(Errno.ENOSPC, "no free IOVA range of 0x%x bytes in IOAS %s", length, name);
-    }
-
-    /**
-     * Walks the holes between reserved ranges and areas inside {@code [spanStart, spanLast]}, lowest first, and
-     * returns the first aligned fit. Reservations and areas are merged lazily, both in ascending order.
-     */
-    private Long firstFitInSpan(long spanStart, long spanLast, long align, long pageOffset, long length) {
-        List<Reservation> res = new ArrayList<>();
-        for (Reservation r : reserved) {
-            if (r.intersects(spanStart, spanLast)) {
-                res.add(r);
-            }
-        }
-        res.sort(Comparator.comparing(Reservation::start, Long::compareUnsigned));
-        int ri = 0;
-        IoArea a = firstIntersecting(spanStart, spanLast);
-        long pos = spanStart;
-        while (true) {
-            long usedStart;
-            long usedLast;
-            Reservation r = ri < res.size() ? res.get(ri) : null;
-            if (a != null && (r == null || ult(a.iova, r.start()))) {
-                usedStart = a.iova;
-                usedLast = a.last();
-                Map.Entry<Long, IoArea> n = a.last() == U64_MAX ? null : areas.ceilingEntry(a.last() + 1);
-                a = n != null && n.getValue().intersects(spanStart, spanLast) ? n.getValue() : null;
-            } else if (r != null) {
-                usedStart = r.start();
-                usedLast = r.last();
-                ri++;
-            } else {
-                Long iova = fit(pos, spanLast, align, pageOffset, length);
-                return iova;
-            }
-            if (ult(pos, usedStart)) {
-                Long iova = fit(pos, usedStart - 1, align, pageOffset, length);
-                if (iova != null) {
-                    return iova;
-                }
-            }
-            if (!ult(usedLast, spanLast)) {
-                return null;
-            }
-            if (ule(pos, usedLast)) {
-                pos = usedLast + 1;
-            }
-        }
-    }
-
-    /** The aligned start of {@code length} bytes inside {@code [start, last]}, or null. */
-    private static Long fit(long start, long last, long align, long pageOffset, long length) {
-        if (ult(start + (align - 1), start)) {
-            return null; // aligning up would wrap past 2^64
-        }
-        long s = ((start + align - 1) & -align) | pageOffset;
-        if (!ult(s, last) || ult(last - s, length - 1)) {
-            return null;
-        }
-        return s;
+        return IovaAllocator.allocate(addr, length, iovaAlignment, allowed, reserved, areas, name);
     }
 
     // ---------------------------------------------------------------- map
@@ -347,7 +250,7 @@ final class IoPageTable {
         }
     }
 
-    private void checkAlive() {
+    void checkAlive() {
         if (dead) {
             throw IommuException.of(Errno.ENOENT, "IOAS %s was destroyed", name);
         }
@@ -537,7 +440,7 @@ final class IoPageTable {
         }
     }
 
-    private static boolean contiguous(List<IoArea> hit) {
+    static boolean contiguous(List<IoArea> hit) {
         for (int i = 1; i < hit.size(); i++) {
             if (hit.get(i).iova != hit.get(i - 1).last() + 1) {
                 return false;
@@ -836,118 +739,6 @@ final class IoPageTable {
             }
             a.pins.clear();
             accesses.remove(a);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The areas covering every byte of {@code [iova, last]}, checked for write permission. */
-    private List<IoArea> cover(long iova, long length, boolean write) {
-        if (length == 0) {
-            throw IommuException.of(Errno.EINVAL, "length 0");
-        }
-        long last = iova + length - 1;
-        if (ult(last, iova)) {
-            throw IommuException.of(Errno.EOVERFLOW, "IOVA 0x%x + 0x%x wraps past 2^64", iova, length);
-        }
-        List<IoArea> hit = intersecting(iova, last);
-        if (hit.isEmpty() || ult(iova, hit.get(0).iova) || ult(hit.get(hit.size() - 1).last(), last) || !contiguous(hit)) {
-            throw IommuException.of(Errno.ENOENT, "[0x%x, 0x%x] of IOAS %s is not fully mapped", iova, last, name);
-        }
-        if (write) {
-            for (IoArea a : hit) {
-                if ((a.prot & MapFlags.WRITEABLE) == 0) {
-                    throw IommuException.of(Errno.EPERM, "mapping %s is not WRITEABLE", a);
-                }
-            }
-        }
-        return hit;
-    }
-
-    /** Pins a range for an access; returns the physical address of each CPU page of it. */
-    long[] accessPin(AccessObject acc, long iova, long length, boolean write) {
-        lock.lock();
-        try {
-            checkAlive();
-            List<IoArea> hit = cover(iova, length, write);
-            List<PinnedPages> parts = new ArrayList<>();
-            long last = iova + length - 1;
-            for (IoArea a : hit) {
-                long from = ult(a.iova, iova) ? iova - a.iova : 0;
-                long to = ult(last, a.last()) ? last - a.iova + 1 : a.length;
-                parts.add(a.pages.slice(from, to - from));
-            }
-            long firstPage = iova & -PAGE_SIZE;
-            long pages = ((last & -PAGE_SIZE) - firstPage) / PAGE_SIZE + 1;
-            long[] phys = new long[(int) pages];
-            for (int i = 0; i < pages; i++) {
-                long at = Math.max(iova, firstPage + i * PAGE_SIZE);
-                phys[i] = physicalOf(hit, at) & -PAGE_SIZE;
-            }
-            for (int i = 0; i < parts.size(); i++) {
-                acc.pins.add(new AccessObject.Pin(i == 0 ? iova : hit.get(i).iova, parts.get(i).length(), parts.get(i)));
-            }
-            // one logical pin for the whole range: remember its extent on the first part
-            acc.pinRanges.add(new long[] { iova, length, parts.size() });
-            return phys;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private static long physicalOf(List<IoArea> hit, long iova) {
-        for (IoArea a : hit) {
-            if (a.intersects(iova, iova)) {
-                return a.pages.physical(iova - a.iova);
-            }
-        }
-        throw new IllegalStateException("0x" + Long.toHexString(iova) + " not covered");
-    }
-
-    /** Drops the pin of exactly {@code [iova, iova + length)}. */
-    void accessUnpin(AccessObject acc, long iova, long length) {
-        lock.lock();
-        try {
-            int at = 0;
-            for (int r = 0; r < acc.pinRanges.size(); r++) {
-                long[] pr = acc.pinRanges.get(r);
-                if (pr[0] == iova && pr[1] == length) {
-                    for (int i = 0; i < pr[2]; i++) {
-                        acc.pins.remove(at).pages().release();
-                    }
-                    acc.pinRanges.remove(r);
-                    return;
-                }
-                at += (int) pr[2];
-            }
-            throw IommuException.of(Errno.EINVAL, "access %d has no pin of [0x%x, +0x%x)", acc.id, iova, length);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Byte-granular read or write by IOVA through the pinned pages of the areas. */
-    void accessRw(long iova, byte[] data, boolean write) {
-        lock.lock();
-        try {
-            checkAlive();
-            List<IoArea> hit = cover(iova, data.length, write);
-            int done = 0;
-            for (IoArea a : hit) {
-                long at = iova + done;
-                while (done < data.length && a.intersects(at, at)) {
-                    long off = at - a.iova;
-                    int n = (int) Math.min(Math.min(a.pages.contiguous(off), a.length - off), data.length - done);
-                    n = (int) Math.min(n, PAGE_SIZE - ((a.pages.physical(off)) & (PAGE_SIZE - 1)));
-                    if (write) {
-                        memory.write(a.pages.physical(off), data, done, n);
-                    } else {
-                        memory.read(a.pages.physical(off), data, done, n);
-                    }
-                    done += n;
-                    at += n;
-                }
-            }
         } finally {
             lock.unlock();
         }

@@ -75,6 +75,7 @@ public final class IommuCore implements ContextService, DomainService, EndpointS
     final Endpoints endpoints = new Endpoints(this);
     final Domains domains = new Domains(this);
     final Faults faults = new Faults(this);
+    final Ioasids ioasids = new Ioasids(hwIds);
     private final UnitHost host = new UnitHost() {
         @Override
         public void event(UnitEvent e) {
@@ -121,7 +122,7 @@ public final class IommuCore implements ContextService, DomainService, EndpointS
                 LOG.info("unit {}: a second backend waits while {} drives it", id, u.backend());
                 return;
             }
-            activate(u, backend);
+            Backends.activate(u, backend, contexts.values(), host);
         } finally {
             lock.unlock();
         }
@@ -147,7 +148,7 @@ public final class IommuCore implements ContextService, DomainService, EndpointS
                     faults.backendGone(c, backend);
                     for (IommuObject o : c.objects.all()) {
                         if (o instanceof Hwpt && ((Hwpt) o).unit == u) {
-                            forgetDomain((Hwpt) o);
+                            Backends.forgetDomain((Hwpt) o);
                         }
                     }
                 } finally {
@@ -156,120 +157,10 @@ public final class IommuCore implements ContextService, DomainService, EndpointS
             }
             LOG.info("unit {}: backend gone; its devices are blocked and every object is kept", id);
             if (!u.standby.isEmpty()) {
-                activate(u, u.standby.remove(0));
+                Backends.activate(u, u.standby.remove(0), contexts.values(), host);
             }
         } finally {
             lock.unlock();
-        }
-    }
-
-    /** The domain belonged to the backend that left: drop it without touching it. */
-    private static void forgetDomain(Hwpt h) {
-        if (h instanceof HwptPaging) {
-            HwptPaging p = (HwptPaging) h;
-            p.ioas.table.lock.lock();
-            try {
-                p.domain(null);
-            } finally {
-                p.ioas.table.lock.unlock();
-            }
-        } else {
-            ((HwptNested) h).domain(null);
-        }
-    }
-
-    /**
-     * Makes a backend drive a unit: every paging domain is rebuilt from its IOAS, every nested domain is made
-     * again from its vendor data, every endpoint is attached again, and only then does DMA reach the backend.
-     */
-    private void activate(UnitState u, IommuUnit backend) {
-        backend.start(host);
-        u.backend(backend);
-        u.generations++;
-        int rebuilt = 0;
-        int failed = 0;
-        for (ContextImpl c : contexts.values()) {
-            c.lock.lock();
-            try {
-                List<IommuObject> objs = c.objects.all();
-                for (IommuObject o : objs) {
-                    if (o instanceof HwptPaging && ((HwptPaging) o).unit == u) {
-                        if (rebuildPaging((HwptPaging) o, backend)) rebuilt++; else failed++;
-                    }
-                }
-                for (IommuObject o : objs) {
-                    if (o instanceof HwptNested && ((HwptNested) o).unit == u) {
-                        if (rebuildNested((HwptNested) o, backend)) rebuilt++; else failed++;
-                    }
-                }
-                for (Endpoint e : Endpoints.endpointsOn(c, u)) {
-                    Hwpt h = e.device().attached.get(e.pasid());
-                    if (h.domain() == null) {
-                        continue;
-                    }
-                    try {
-                        backend.attach(e.device().device, e.pasid(), h.domain());
-                    } catch (RuntimeException ex) {
-                        h.broken = "re-attach of " + e + " failed: " + ex.getMessage();
-                        LOG.warn("unit {}: {}", u.id, h.broken);
-                    }
-                }
-            } finally {
-                c.lock.unlock();
-            }
-        }
-        u.port.drive(u::translate);
-        LOG.info("unit {}: driven by {} ({} domain(s) rebuilt{})", u.id, backend, rebuilt, failed == 0 ? "" : ", " + failed + " failed");
-    }
-
-    private static boolean rebuildPaging(HwptPaging h, IommuUnit b) {
-        h.broken = null;
-        if (h.domain() != null) {
-            return true;
-        }
-        try {
-            var d = b.allocPaging(h.madeFor, h.flags, h.dataType, h.data);
-            h.ioas.table.lock.lock();
-            try {
-                h.ioas.table.unreserve(h);
-                try {
-                    h.domain(d);
-                    h.ioas.table.addDomain(h, d);
-                    if (h.dirtyTracking) {
-                        d.setDirtyTracking(true);
-                    }
-                } catch (RuntimeException e) {
-                    h.domain(null);
-                    d.free();
-                    throw e;
-                }
-            } finally {
-                h.ioas.table.lock.unlock();
-            }
-            return true;
-        } catch (RuntimeException e) {
-            h.broken = "rebuild failed: " + e.getMessage();
-            LOG.warn("HWPT {} of context {}: {}", h.id, h.ctx.name(), h.broken);
-            return false;
-        }
-    }
-
-    private static boolean rebuildNested(HwptNested h, IommuUnit b) {
-        h.broken = null;
-        if (h.domain() != null) {
-            return true;
-        }
-        if (h.parent.domain() == null) {
-            h.broken = "its parent HWPT " + h.parent.id + " has no domain";
-            return false;
-        }
-        try {
-            h.domain(b.allocNested(h.madeFor, h.parent.domain(), h.flags, h.dataType, h.data));
-            return true;
-        } catch (RuntimeException e) {
-            h.broken = "vendor data rejected on rebuild: " + e.getMessage();
-            LOG.warn("HWPT {} of context {}: {}", h.id, h.ctx.name(), h.broken);
-            return false;
         }
     }
 
@@ -573,108 +464,37 @@ public final class IommuCore implements ContextService, DomainService, EndpointS
 
     @Override
     public Ioasid alloc(Context ctx, HwIdKind kind) {
-        ContextImpl c = own(ctx);
-        c.lock.lock();
-        try {
-            c.checkOpen();
-            IoasidSet set = c.ioasids;
-            if (set.byId.size() >= set.quota) {
-                throw IommuException.of(Errno.ENOSPC, "context %s has used its quota of %d IOASIDs", c.name(), set.quota);
-            }
-            Ioasid i = new Ioasid(set.nextId(), hwIds.allocate(), kind == null ? HwIdKind.PCI_PASID : kind);
-            set.byId.put(i.id(), i);
-            LOG.debug("context {}: {}", c.name(), i);
-            return i;
-        } finally {
-            c.lock.unlock();
-        }
+        return ioasids.alloc(own(ctx), kind);
     }
 
     @Override
     public void free(Context ctx, int ioasid) {
-        ContextImpl c = own(ctx);
-        c.lock.lock();
-        try {
-            c.checkOpen();
-            Ioasid i = c.ioasids.byId.remove(ioasid);
-            if (i == null) {
-                throw IommuException.of(Errno.ENOENT, "no IOASID %d in context %s", ioasid, c.name());
-            }
-            hwIds.free(i.hwId());
-        } finally {
-            c.lock.unlock();
-        }
+        ioasids.free(own(ctx), ioasid);
     }
 
     @Override
     public Ioasid get(Context ctx, int ioasid) {
-        ContextImpl c = own(ctx);
-        c.lock.lock();
-        try {
-            c.checkOpen();
-            Ioasid i = c.ioasids.byId.get(ioasid);
-            if (i == null) {
-                throw IommuException.of(Errno.ENOENT, "no IOASID %d in context %s", ioasid, c.name());
-            }
-            return i;
-        } finally {
-            c.lock.unlock();
-        }
+        return ioasids.get(own(ctx), ioasid);
     }
 
     @Override
     public Ioasid byHwId(Context ctx, int hwId) {
-        ContextImpl c = own(ctx);
-        c.lock.lock();
-        try {
-            c.checkOpen();
-            for (Ioasid i : c.ioasids.byId.values()) {
-                if (i.hwId() == hwId) {
-                    return i;
-                }
-            }
-            throw IommuException.of(Errno.ENOENT, "context %s holds no hardware id %d", c.name(), hwId);
-        } finally {
-            c.lock.unlock();
-        }
+        return ioasids.byHwId(own(ctx), hwId);
     }
 
     @Override
     public List<Ioasid> list(Context ctx) {
-        ContextImpl c = own(ctx);
-        c.lock.lock();
-        try {
-            c.checkOpen();
-            return new ArrayList<>(c.ioasids.byId.values());
-        } finally {
-            c.lock.unlock();
-        }
+        return ioasids.list(own(ctx));
     }
 
     @Override
     public void setQuota(Context ctx, int quota) {
-        ContextImpl c = own(ctx);
-        c.lock.lock();
-        try {
-            c.checkOpen();
-            if (quota < 0 || quota < c.ioasids.byId.size()) {
-                throw IommuException.of(Errno.EINVAL, "quota %d is below the %d IOASIDs allocated", quota, c.ioasids.byId.size());
-            }
-            c.ioasids.quota = quota;
-        } finally {
-            c.lock.unlock();
-        }
+        ioasids.setQuota(own(ctx), quota);
     }
 
     @Override
     public int quota(Context ctx) {
-        ContextImpl c = own(ctx);
-        c.lock.lock();
-        try {
-            return c.ioasids.quota;
-        } finally {
-            c.lock.unlock();
-        }
+        return ioasids.quota(own(ctx));
     }
 
     @Override
