@@ -39,7 +39,8 @@ public final class VfioComponent implements VfioService {
     private final Map<PciAddress, VfioDeviceImpl> devices = new LinkedHashMap<>();
 
     @Activate
-    public VfioComponent(@Reference Machine machine, @Reference EndpointService endpoints, @Reference IoasidService ioasids) {
+    public VfioComponent(@Reference(name = "machine") Machine machine, @Reference(name = "endpoints") EndpointService endpoints,
+            @Reference(name = "ioasids") IoasidService ioasids) {
         this.machine = machine;
         for (PciDevice d : machine.devices()) {
             if (d.properties().containsKey(VDPA_PROPERTY)) {
