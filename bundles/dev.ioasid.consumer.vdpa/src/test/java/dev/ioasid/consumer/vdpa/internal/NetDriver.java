@@ -118,6 +118,13 @@ final class NetDriver {
         return r;
     }
 
+    /** Guest memory the VMM already has at {@code va}, seen by the device at {@code iova}. */
+    Region adopt(long va, long iova, long length) {
+        Region r = new Region(va, iova, length);
+        regions.add(r);
+        return r;
+    }
+
     /** The IOTLB message that maps a region, read-write, into an address space. */
     static VhostIotlbMsg update(int asid, Region r) {
         return VhostIotlbMsg.update(asid, r.iova, r.length, r.va, VhostIotlbMsg.RW);
