@@ -124,7 +124,7 @@ final class IotlbProcessor {
         void run();
     }
 
-    /** Applies one message. With a stash (inside a batch), returns what undoes it. */
+    /** Applies one message. With a stash (inside a batch), returns what undoes it; without one, what it returns is not to be run. */
     private Undo apply(Context ctx, int ioas, VhostIotlbMsg m, Stash stash) {
         if (m.type() == VhostIotlbMsg.UPDATE) {
             long iova = domains.ioasMap(ctx, ioas, m.uaddr(), m.size(), m.iova(), mapFlags(m.perm()));
@@ -139,13 +139,15 @@ final class IotlbProcessor {
         if (hit.isEmpty()) {
             return () -> { };
         }
-        List<long[]> kept = stash == null ? List.of() : stash.keep(ctx, ioas, hit);
+        if (stash == null) {
+            domains.ioasUnmap(ctx, ioas, m.iova(), m.size());
+            return null;
+        }
+        List<long[]> kept = stash.keep(ctx, ioas, hit);
         try {
             domains.ioasUnmap(ctx, ioas, m.iova(), m.size());
         } catch (RuntimeException e) {
-            if (stash != null) {
-                stash.drop(ctx, kept);
-            }
+            stash.drop(ctx, kept);
             throw e;
         }
         return () -> {

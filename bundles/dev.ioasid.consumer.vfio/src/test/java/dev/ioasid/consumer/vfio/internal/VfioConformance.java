@@ -212,6 +212,44 @@ public abstract class VfioConformance extends ConformanceBase {
     }
 
     @Test
+    void eachWorkQueueDmasThroughItsOwnPasid() {
+        // [T2]'s RID1: the RID on the host's IOVA space, WQ1 with PASID-x for VM1, WQ2 with PASID-y for VM2
+        VfioDevice dsa = vfio.device("dsa0");
+        int host = ioas();
+        int vm1 = ioas();
+        int vm2 = ioas();
+        block(host, iova(0), "host buffer");
+        long hostDst = block(host, iova(1), null);
+        block(vm1, iova(0), "VM1 memory!");
+        long vm1Dst = block(vm1, iova(1), null);
+        block(vm2, iova(0), "VM2 memory!");
+        long vm2Dst = block(vm2, iova(1), null);
+        int dev = dsa.bindIommufd(ctx);
+        int d1 = core.hwptAlloc(ctx, HwptAlloc.paging(dev, host, HwptFlags.PASID));
+        int d2 = core.hwptAlloc(ctx, HwptAlloc.paging(dev, vm1, HwptFlags.PASID));
+        int d3 = core.hwptAlloc(ctx, HwptAlloc.paging(dev, vm2, HwptFlags.PASID));
+        int x = core.alloc(ctx).hwId();
+        int y = core.alloc(ctx).hwId();
+        dsa.attachPt(d1);
+        dsa.attachPt(d2, x);
+        dsa.attachPt(d3, y);
+        dsa.wqEnable(0);
+        dsa.wqEnable(1, x);
+        dsa.wqEnable(2, y);
+        WqDescriptor copy = WqDescriptor.memmove(iova(0), iova(1), 11);
+        for (int wq = 0; wq < 3; wq++) {
+            WqCompletion c = dsa.submit(wq, copy);
+            assertTrue(c.ok(), c::toString);
+        }
+        assertEquals("host buffer", read(hostDst, 11));
+        assertEquals("VM1 memory!", read(vm1Dst, 11));
+        assertEquals("VM2 memory!", read(vm2Dst, 11));
+        assertEquals(Map.of(x, d2, y, d3), core.device(ctx, dev).pasidHwpts());
+        assertEquals(d1, core.device(ctx, dev).ridHwpt());
+        assertEquals(new WqState(3, false, VfioDevice.NO_PASID), dsa.wqs().get(3));
+    }
+
+    @Test
     void aDeviceBoundToAnotherContextCannotAttachThere() {
         Context other = core.open("other");
         core.ioasAlloc(other);
