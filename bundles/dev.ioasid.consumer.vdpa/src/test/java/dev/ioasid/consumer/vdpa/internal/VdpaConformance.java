@@ -471,6 +471,28 @@ public abstract class VdpaConformance extends ConformanceBase {
         assertEquals(1, core.ioasAreas(ctx, ioas0).size(), "applied at once: the batch did not survive the close");
     }
 
+    @Test
+    void losingTheBindingBehindTheDevicesBackResetsIt() {
+        int ioas = ioas();
+        List<String> objects = objectIds();
+        int devId = dev.bindIommufd(ctx);
+        dev.attachAs(0, ioas);
+        dev.setGroupAsid(GROUP_CTRL, 1);
+        ctx.destroy(devId);
+        assertFalse(dev.isBound(), "the device noticed that the core unbound it");
+        assertEquals(objects, objectIds(), "and destroyed the HWPT it had made");
+        assertEquals(0, dev.getGroupAsid(GROUP_CTRL));
+        assertFalse(dev.addressSpace(0).attached());
+
+        dev.bindIommufd(ctx);
+        dev.attachAs(0, ioas);
+        ctx.close();
+        assertFalse(dev.isBound());
+        expectErrno(Errno.EINVAL, dev::devId);
+        ctx = core.open("again");
+        assertEquals(1, dev.bindIommufd(ctx));
+    }
+
     /** The context's objects as "id type", without their details (which change with areas and alignment). */
     private List<String> objectIds() {
         return ctx.objects().stream().map(o -> o.id() + " " + o.type()).collect(Collectors.toList());
