@@ -40,7 +40,7 @@ class MachineDescriptionTest {
         MachineDescription d = MachineDescription.builtIn();
         assertEquals(64L << 30, d.memorySize());
         assertEquals(List.of(new UnitDescription("mock0", "mock", Map.of())), d.units());
-        assertEquals(2, d.devices().size());
+        assertEquals(3, d.devices().size());
 
         PciDevice acc = d.devices().get(0);
         assertEquals(new PciAddress(0, 0, 1, 0), acc.address());
@@ -63,6 +63,12 @@ class MachineDescriptionTest {
         assertEquals(0x0010, nic.rid());
         assertEquals("no-pasid", nic.caps().toString());
         assertEquals("0000:00:02.0 nic0", nic.toString());
+
+        PciDevice vdpa = d.devices().get(2);
+        assertEquals(PciAddress.parse("0000:00:03.0"), vdpa.address());
+        assertEquals("vdpa0", vdpa.name());
+        assertEquals(new DeviceCapabilities(20, false, false, false, false), vdpa.caps());
+        assertEquals(Map.of("vdpa", "net"), vdpa.properties());
     }
 
     @Test
@@ -70,10 +76,10 @@ class MachineDescriptionTest {
         Machine m = new Machine(MachineDescription.builtIn());
         assertEquals(64L << 30, m.memory().size());
         assertEquals(0, m.frames().framesInUse());
-        assertEquals("machine: 64 GiB, 1 units, 2 devices", m.toString());
+        assertEquals("machine: 64 GiB, 1 units, 3 devices", m.toString());
         assertEquals("acc0", m.device("acc0").name());
         assertEquals("nic0", m.device("0000:00:02.0").name());
-        assertEquals(2, m.devicesBehind("mock0").size());
+        assertEquals(3, m.devicesBehind("mock0").size());
     }
 
     // ---- parsing -------------------------------------------------------------------------------------------
