@@ -52,6 +52,12 @@ public class ScenarioIT {
     public void pasidTopology() throws Exception {
         ExecutableJarIT.Run r = run("pasid-topology.gosh");
         assertEquals(r.all(), 0, r.exit());
+        expectLine(r, "^wq1 enabled, PASID \\d+$");
+        expectLine(r, "^WQ1 copy: success, 16 bytes$");
+        expectLine(r, "^WQ2 copy: success, 16 bytes$");
+        expectLine(r, "^WQ3 copy: success, 16 bytes$");
+        expectLine(r, "^the copies, read back: ok 686f737420627566666572 ok 564d31206d656d6f7279 ok 564d32206d656d6f7279$");
+        expectLine(r, "^WQ3 \\(VM2\\) copies from the page of VM1: page fault at 0x2000000");
         expectLine(r, "^WQ1  \\[RID1\\]\\s+reads ok 686f737420627566666572$");
         expectLine(r, "^WQ2  \\[RID1, PASID-x\\] reads ok 564d31206d656d6f7279$");
         expectLine(r, "^WQ3  \\[RID1, PASID-y\\] reads ok 564d32206d656d6f7279$");
