@@ -71,11 +71,12 @@ public class ConsumersIT extends RuntimeTestSupport {
     @Inject
     VdpaService vdpa;
 
-    /** The states of the configurations of every component of a bundle. */
+    /** The states of the configurations of the driver component of a bundle (not its shell commands). */
     static List<Integer> componentStates(ServiceComponentRuntime scr, org.osgi.framework.BundleContext context, String bsn) {
         for (org.osgi.framework.Bundle b : context.getBundles()) {
             if (bsn.equals(b.getSymbolicName())) {
-                return scr.getComponentDescriptionDTOs(b).stream().flatMap(d -> scr.getComponentConfigurationDTOs(d).stream())
+                return scr.getComponentDescriptionDTOs(b).stream().filter(d -> !d.name.endsWith("Commands"))
+                        .flatMap(d -> scr.getComponentConfigurationDTOs(d).stream())
                         .map(c -> c.state).collect(Collectors.toList());
             }
         }
