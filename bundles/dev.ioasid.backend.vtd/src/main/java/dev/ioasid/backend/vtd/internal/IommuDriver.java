@@ -412,7 +412,14 @@ final class IommuDriver {
         }
     }
 
-    /** The unit is going away: forget the attachments (their tables are freed with the configuration tables). */
+    /** The backend is going away: every endpoint is blocked (its tables freed), quietly. */
+    void detachAll() {
+        for (Attachment a : attachments()) {
+            detach(a.device, a.pasid);
+        }
+    }
+
+    /** The unit is gone: forget everything. */
     void shutdown() {
         lock.lock();
         try {

@@ -573,6 +573,7 @@ public final class VtdUnit implements IommuUnit {
 
     /** Frees every domain, table and queue: the backend is going away. */
     public void shutdown() {
+        driver.detachAll();
         for (Domain d : new ArrayList<>(driver.byDid.values())) {
             if (d instanceof VtdNestedDomain) {
                 d.free();
