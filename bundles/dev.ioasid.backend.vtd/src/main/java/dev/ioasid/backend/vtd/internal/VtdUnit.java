@@ -71,6 +71,7 @@ public final class VtdUnit implements IommuUnit {
     final ConfigWalker configWalker;
     final PageWalker pageWalker;
     final IommuDriver driver;
+    private final RegisterFile registerFile;
     private volatile UnitHost host;
 
     private final LongAdder faults = new LongAdder();
@@ -120,6 +121,7 @@ public final class VtdUnit implements IommuUnit {
         this.configWalker = new ConfigWalker(memory, profile, tables);
         this.pageWalker = new PageWalker(memory, profile);
         this.driver = new IommuDriver(description.id(), profile, tables, invalidator);
+        this.registerFile = new RegisterFile(caps, regs, recorder, configWalker, iq, prq);
     }
 
     /** A unit with the profile its description names. */
@@ -464,75 +466,12 @@ public final class VtdUnit implements IommuUnit {
 
     /** A 64-bit (or 32-bit, zero-extended) register read at a spec offset; unknown offsets read 0. */
     public long readRegister(int offset) {
-        int fro = caps.fro();
-        if (offset >= fro && offset < fro + 16 * caps.nfr()) {
-            int i = (offset - fro) / 16;
-            return (offset - fro) % 16 == 0 ? recorder.readLo(i) : recorder.readHi(i);
-        }
-        switch (offset) {
-        case Registers.VER: return Registers.VERSION;
-        case Registers.CAP: return caps.cap();
-        case Registers.ECAP: return caps.ecap();
-        case Registers.GSTS: return (Registers.GSTS_TES | Registers.GSTS_RTPS | Registers.GSTS_QIES) & 0xffffffffL;
-        case Registers.RTADDR: return configWalker.rtaddr();
-        case Registers.FSTS: return regs.fsts.get();
-        case Registers.IQH: return iq.head();
-        case Registers.IQT: return iq.tail();
-        case Registers.IQA: return iq.iqa();
-        case Registers.ICS: return regs.ics.get();
-        case Registers.PQH: return prq.head();
-        case Registers.PQT: return prq.tail();
-        case Registers.PQA: return prq.pqa();
-        case Registers.PRS: return regs.prs.get();
-        default: return 0;
-        }
+        return registerFile.read(offset);
     }
 
-    /**
-     * A register write at a spec offset. RTADDR takes effect at once (as if GCMD.SRTP followed); IQT makes the
-     * hardware process the queue; FSTS, ICS, PRS and FRCD.F are write-1-to-clear; clearing FSTS.IQE resumes the
-     * queue.
-     */
+    /** A register write at a spec offset; see {@link RegisterFile#write}. */
     public void writeRegister(int offset, long value) {
-        int fro = caps.fro();
-        if (offset >= fro && offset < fro + 16 * caps.nfr()) {
-            if ((offset - fro) % 16 == 8) {
-                recorder.writeHi((offset - fro) / 16, value);
-            }
-            return;
-        }
-        switch (offset) {
-        case Registers.RTADDR:
-            configWalker.rtaddr(value & (Bits.mask(63, 12) | Bits.mask(11, 10)));
-            break;
-        case Registers.FSTS:
-            int clear = (int) value & Registers.FSTS_W1C;
-            Registers.clear(regs.fsts, clear);
-            if ((clear & Registers.FSTS_IQE) != 0) {
-                iq.resume();
-            }
-            break;
-        case Registers.IQT:
-            iq.writeIqt(value);
-            break;
-        case Registers.IQA:
-            iq.writeIqa(value);
-            break;
-        case Registers.ICS:
-            Registers.clear(regs.ics, (int) value & Registers.ICS_IWC);
-            break;
-        case Registers.PQH:
-            prq.writePqh(value);
-            break;
-        case Registers.PQA:
-            prq.writePqa(value);
-            break;
-        case Registers.PRS:
-            Registers.clear(regs.prs, (int) value & (Registers.PRS_PRO | Registers.PRS_PPR));
-            break;
-        default:
-            break;
-        }
+        registerFile.write(offset, value);
     }
 
     // ================================================================ stats and teardown
