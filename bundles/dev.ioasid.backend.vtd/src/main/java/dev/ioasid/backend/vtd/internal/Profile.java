@@ -45,6 +45,7 @@ record Profile(String name, Capabilities caps, int domainWidth, int iotlbEntries
                 | (1L << 1) // QI
                 | (1L << 2) // DT
                 | (1L << 6) // PT
+                | (1L << 7) // SC: SNP in second-stage leaves
                 | Bits.put(IRO_UNITS, 17, 8) // IRO
                 | Bits.put(0xf, 23, 20) // MHMV
                 | (1L << 26) // NEST

@@ -64,7 +64,9 @@ final class RegisterFile {
         }
         switch (offset) {
         case Registers.RTADDR:
-            configWalker.rtaddr(value & (Bits.mask(63, 12) | Bits.mask(11, 10)));
+            // TTM 01 (scalable mode) needs ECAP.SMTS; 10 and 11 are reserved: legacy mode then
+            long ttm = Bits.get(value, 11, 10) == 1 && caps.smts() ? 1L << 10 : 0;
+            configWalker.rtaddr(value & Bits.mask(63, 12) | ttm);
             break;
         case Registers.FSTS:
             int clear = (int) value & Registers.FSTS_W1C;

@@ -27,9 +27,9 @@ class CapabilityProfileTest {
         // CAP: ND 6, SAGAW (12:8) 0xE, MGAW (21:16) 56, FRO (33:24) 0x20, SLLPS (37:34) 3, PSI (39), NFR (47:40) 7,
         //      MAMV (53:48) 18, DWD (54), DRD (55), FL1GP (56), FL5LP (60)
         assertEquals(0x11D2_078C_2038_0E06L, c.cap());
-        // ECAP: C, QI, DT, PT, IRO (17:8) 0x10, MHMV (23:20) 0xF, NEST (26), PRS (29), ERS (30), SRS (31), NWFS (33),
+        // ECAP: C, QI, DT, PT, SC (7), IRO (17:8) 0x10, MHMV (23:20) 0xF, NEST (26), PRS (29), ERS (30), SRS (31), NWFS (33),
         //       EAFS (34), PSS (39:35) 19, PASID (40), SMTS (43), SSADS (45), SSTS (46), FSTS (47)
-        assertEquals(0xE99E_E4F0_1047L, c.ecap());
+        assertEquals(0xE99E_E4F0_10C7L, c.ecap());
         assertEquals(1 << 16, c.domains());
         assertEquals(0xE, c.sagaw());
         assertEquals(57, c.mgaw());
@@ -103,7 +103,7 @@ class CapabilityProfileTest {
         assertEquals(HwInfoType.INTEL_VTD, info.type());
         // u32 flags, u32 __reserved, u64 cap_reg, u64 ecap_reg, little-endian
         byte[] expect = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putInt(0).putInt(0).putLong(0x11D2_078C_2038_0E06L)
-                .putLong(0xE99E_E4F0_1047L).array();
+                .putLong(0xE99E_E4F0_10C7L).array();
         assertArrayEquals(expect, info.data());
         assertEquals(0x06, info.data()[8], "CAP low byte first");
         assertEquals(20, info.maxPasidLog2());
@@ -128,5 +128,9 @@ class CapabilityProfileTest {
         assertEquals(1L << 10, rig.unit.readRegister(Registers.RTADDR) & 0xc00, "TTM 01: scalable mode");
         assertEquals(InvalidationQueue.IQA_DW, rig.unit.readRegister(Registers.IQA) & InvalidationQueue.IQA_DW, "256-bit descriptors");
         assertEquals(0, Rig.legacy().unit.readRegister(Registers.IQA) & InvalidationQueue.IQA_DW);
+        // TTM 01 needs ECAP.SMTS: a legacy unit stays in legacy mode
+        Rig legacy = Rig.legacy();
+        legacy.unit.writeRegister(Registers.RTADDR, 0x5000 | 1L << 10);
+        assertEquals(0x5000, legacy.unit.readRegister(Registers.RTADDR));
     }
 }

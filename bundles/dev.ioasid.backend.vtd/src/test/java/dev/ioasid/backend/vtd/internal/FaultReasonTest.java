@@ -106,12 +106,27 @@ class FaultReasonTest {
         s.entry(0, Rig.ssEntry(NOWHERE, 1));
         expect(rig, FaultReason.PAGING_ENTRY_INV, "dsa0", NO_PASID, 0x1000, R);
         PageTables ss = PageTables.secondStage(rig);
-        ss.map(0x1000, rig.frames.allocate(), SsPte.R | SsPte.SNP);
+        ss.map(0x1000, rig.frames.allocate(), SsPte.R | SsPte.SNP); // SNP is fine with ECAP.SC
+        ss.map(0x20_0000, 0x40_1000, 2, SsPte.R | SsPte.PS); // a 2 MiB leaf with address bit 12 set
         s.entry(1, Rig.ssEntry(ss.root, 2));
-        expect(rig, FaultReason.PAGING_ENTRY_RSVD, "dsa0", 1, 0x1000, R);
+        rig.page("dsa0", 1, 0x1000, R);
+        expect(rig, FaultReason.PAGING_ENTRY_RSVD, "dsa0", 1, 0x20_0000, R);
         // PS in a level-4 entry is reserved
         rig.pte(ss.root, 0, rig.mem.load64(ss.root) | SsPte.PS);
         expect(rig, FaultReason.PAGING_ENTRY_RSVD, "dsa0", 1, 0x2000, R);
+    }
+
+    @Test
+    void snp_is_reserved_without_snoop_control() {
+        Rig legacy = Rig.legacy();
+        PagingDomain d = legacy.unit.allocPaging(legacy.dev("dsa0"), 0, 0, new byte[0]);
+        d.map(0x1000, legacy.frames.allocate(), 0x1000, MapFlags.READABLE, false);
+        legacy.unit.attach(legacy.dev("dsa0"), NO_PASID, d);
+        legacy.page("dsa0", NO_PASID, 0x1000, R);
+        long slot = ((VtdDomain) d).table.leaf(0x1000)[2];
+        legacy.mem.store64(slot, legacy.mem.load64(slot) | SsPte.SNP);
+        d.flush(0x1000, 0x1000);
+        expect(legacy, FaultReason.PAGING_ENTRY_RSVD, "dsa0", NO_PASID, 0x1000, R);
     }
 
     @Test
