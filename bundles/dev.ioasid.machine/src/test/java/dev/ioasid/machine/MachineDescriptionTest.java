@@ -39,8 +39,10 @@ class MachineDescriptionTest {
     void builtInMachine() {
         MachineDescription d = MachineDescription.builtIn();
         assertEquals(64L << 30, d.memorySize());
-        assertEquals(List.of(new UnitDescription("mock0", "mock", Map.of())), d.units());
-        assertEquals(3, d.devices().size());
+        // the demo machine grows a unit per backend; the mock's part of it is fixed
+        assertEquals(new UnitDescription("mock0", "mock", Map.of()), d.units().get(0));
+        assertEquals(3, d.devices().stream().filter(x -> x.unit().equals("mock0")).count());
+        assertTrue(d.devices().stream().allMatch(x -> d.units().stream().anyMatch(u -> u.id().equals(x.unit()))), "every device names a unit");
 
         PciDevice acc = d.devices().get(0);
         assertEquals(new PciAddress(0, 0, 1, 0), acc.address());
@@ -76,7 +78,7 @@ class MachineDescriptionTest {
         Machine m = new Machine(MachineDescription.builtIn());
         assertEquals(64L << 30, m.memory().size());
         assertEquals(0, m.frames().framesInUse());
-        assertEquals("machine: 64 GiB, 1 units, 3 devices", m.toString());
+        assertTrue(m.toString().startsWith("machine: 64 GiB, "), m.toString());
         assertEquals("acc0", m.device("acc0").name());
         assertEquals("nic0", m.device("0000:00:02.0").name());
         assertEquals(3, m.devicesBehind("mock0").size());
