@@ -87,7 +87,9 @@ public class ConsumersIT extends RuntimeTestSupport {
     public void bothAdaptersAreActiveComponents() {
         assertEquals(List.of(ComponentConfigurationDTO.ACTIVE), componentStates(scr, context, VFIO_BSN));
         assertEquals(List.of(ComponentConfigurationDTO.ACTIVE), componentStates(scr, context, VDPA_BSN));
-        assertEquals(List.of("acc0", "nic0"), vfio.devices().stream().map(VfioDevice::name).collect(Collectors.toList()));
+        List<String> names = vfio.devices().stream().map(VfioDevice::name).collect(Collectors.toList());
+        assertTrue("a cdev for every assignable device of the demo machine: " + names, names.containsAll(List.of("acc0", "nic0")));
+        assertFalse("the vDPA device is not a cdev", names.contains("vdpa0"));
         assertEquals(List.of("vdpa0"), vdpa.devices().stream().map(VdpaDevice::name).collect(Collectors.toList()));
         assertEquals(4, vfio.device("acc0").wqCount());
     }
