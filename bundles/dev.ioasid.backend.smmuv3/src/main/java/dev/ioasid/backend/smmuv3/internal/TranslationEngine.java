@@ -70,7 +70,7 @@ final class TranslationEngine {
         if (sc.s1) {
             int essid;
             if (ssid < 0) {
-                if (sc.s1Dss != Ste.S1DSS_SSID0) {
+                if (sc.s1CdMax != 0 && sc.s1Dss != Ste.S1DSS_SSID0) {
                     return null;
                 }
                 essid = 0;
@@ -134,7 +134,9 @@ final class TranslationEngine {
             return stage2Only(t, sc);
         }
         int essid;
-        if (t.ssid < 0) {
+        if (t.ssid < 0 && sc.s1CdMax == 0) {
+            essid = 0; // substreams disabled: S1DSS is ignored, the only CD serves
+        } else if (t.ssid < 0) {
             switch (sc.s1Dss) {
             case Ste.S1DSS_TERMINATE:
                 return configFault(t, EventRecord.F_STREAM_DISABLED, "no SubstreamID and S1DSS terminate");
