@@ -83,8 +83,14 @@ final class Tlb {
     }
 
     private int set(int vmid, int stage, long page, int shift) {
-        long h = (page * 0x9E3779B97F4A7C15L) ^ ((long) vmid * 0xC2B2AE3D27D4EB4FL) ^ ((long) (stage << 8 | shift) * 0x165667B19E3779F9L);
-        return (int) (h ^ (h >>> 31)) & setMask;
+        // MurmurHash3's fmix64 over the key: consecutive pages spread over the sets
+        long h = page ^ (long) vmid << 40 ^ (long) (stage << 8 | shift) << 56;
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return (int) h & setMask;
     }
 
     /** The entry for {@code va} with a leaf of {@code 1 << shift} bytes, or null. */
