@@ -146,7 +146,7 @@ final class EventRecord {
 
         Builder substream(int ssid) {
             dw0 = Bits.set(dw0, 11, true);
-            dw0 = Bits.set(dw0, 31, 12, ssid);
+            dw0 = Bits.set(dw0, 31, 12, ssid & 0xfffff); // SubstreamIDs are 20 bits on the wire
             return this;
         }
 

@@ -82,7 +82,7 @@ final class SmmuNestedDomain implements NestedDomain {
             return StreamTable.abort();
         }
         Ste.Builder s = new Ste.Builder().V(true).EATS(ats ? guest.EATS() : 0);
-        parent.unit.s2Fields(s, parent);
+        Masters.s2Fields(s, parent);
         if (guest.Config() == Ste.CONFIG_BYPASS) {
             return s.Config(Ste.CONFIG_S2).build();
         }

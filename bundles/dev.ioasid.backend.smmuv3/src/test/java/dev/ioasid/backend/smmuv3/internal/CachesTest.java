@@ -38,7 +38,7 @@ class CachesTest {
 
     private long pa(long va) {
         Translation t = h.smmu.translate(SID, -1, va, Access.READ, false);
-        return ((TranslatedPage) assertInstanceOf(TranslatedPage.class, t, t::toString)).physical(va);
+        return assertInstanceOf(TranslatedPage.class, t, t::toString).physical(va);
     }
 
     @Test
