@@ -57,6 +57,19 @@ public interface ConformanceBackend {
         return out;
     }
 
+    /** The max_pasid_log2 get_hw_info reports for a device with a 20-bit PASID capability (the unit's PASID width). */
+    default int pasidWidth() {
+        return 20;
+    }
+
+    /**
+     * Whether a nested HWPT is attached per (RID, PASID) and may carry the PASID flag (VT-d). False when the guest
+     * owns the whole PASID table and a nested HWPT is attached per RID, covering every PASID (SMMUv3, AMD; [T4]).
+     */
+    default boolean nestsPerPasid() {
+        return true;
+    }
+
     /** True for the selftest mock: cases that use its test-only behaviour run only then. */
     boolean isSelftestMock();
 

@@ -156,11 +156,16 @@ public abstract class CoreConformance extends ConformanceBase {
         int dev = bind(DP);
         int dev2 = bind(D0);
         core.attach(ctx, dev2, ioas);
+        boolean perPasid = backend().nestsPerPasid();
         int parent = core.hwptAlloc(ctx, HwptAlloc.paging(dev, ioas, HwptFlags.NEST_PARENT | HwptFlags.PASID));
         int nested = core.hwptAlloc(ctx, HwptAlloc.nested(dev, parent, backend().nestedDataType(), backend().nestedData())
-                .withFlags(HwptFlags.PASID));
-        core.attach(ctx, dev, parent);
-        core.attach(ctx, dev, nested, 5);
+                .withFlags(perPasid ? HwptFlags.PASID : 0));
+        if (perPasid) {
+            core.attach(ctx, dev, parent);
+            core.attach(ctx, dev, nested, 5);
+        } else {
+            core.attach(ctx, dev, nested); // the nested HWPT covers every PASID of the RID
+        }
         mapAuto(ioas, buf, 8 * P);
         core.ioasCopy(ctx, ioas(), 0, ioas, mapAuto(ioas, buf, P), P, MapFlags.READABLE);
         List<ObjectInfo> objs = ctx.objects();
@@ -282,15 +287,21 @@ public abstract class CoreConformance extends ConformanceBase {
         ctx.memory().write(buf, bytes("survives the swap"));
         int dev = bind(DP);
         int hwpt = core.attach(ctx, dev, ioas);
+        boolean perPasid = backend().nestsPerPasid();
+        int nestedPasid = perPasid ? 9 : Access.NO_PASID;
         int s2 = core.hwptAlloc(ctx, HwptAlloc.paging(dev, ioas, HwptFlags.PASID | HwptFlags.NEST_PARENT));
         int nested = core.hwptAlloc(ctx, HwptAlloc.nested(dev, s2, backend().nestedDataType(), backend().nestedData())
-                .withFlags(HwptFlags.PASID));
+                .withFlags(perPasid ? HwptFlags.PASID : 0));
         core.replace(ctx, dev, s2);
-        core.attach(ctx, dev, nested, 9);
+        if (perPasid) {
+            core.attach(ctx, dev, nested, 9);
+        } else {
+            core.replace(ctx, dev, nested);
+        }
         long iova = mapAuto(ioas, buf, 4 * P);
         assertTrue(dmaRead(DP, Access.NO_PASID, iova, 17).ok());
         // the nested stage 1 is the mock's identity, or a vendor table the test did not fill: compare outcomes
-        boolean nestedOk = dmaRead(DP, 9, iova, 17).ok();
+        boolean nestedOk = dmaRead(DP, nestedPasid, iova, 17).ok();
         List<ObjectInfo> before = ctx.objects();
 
         IommuUnit old = units.get(0);
@@ -299,7 +310,7 @@ public abstract class CoreConformance extends ConformanceBase {
         DmaResult blocked = dmaRead(DP, Access.NO_PASID, iova, 17);
         assertFalse(blocked.ok());
         assertEquals("NO_BACKEND", blocked.fault().reason());
-        assertFalse(dmaRead(DP, 9, iova, 17).ok());
+        assertFalse(dmaRead(DP, nestedPasid, iova, 17).ok());
         assertEquals(before.size(), ctx.objects().size(), "every object survives");
         assertNull(core.domainOf(ctx, s2));
         expectErrno(Errno.ENODEV, () -> core.hwptAlloc(ctx, HwptAlloc.paging(dev, ioas, 0)));
@@ -320,8 +331,12 @@ public abstract class CoreConformance extends ConformanceBase {
         assertTrue(r.ok(), r::toString);
         assertEquals("survives the swap", new String(r.data(), StandardCharsets.UTF_8));
         assertEquals("mapped while away", new String(dmaRead(DP, Access.NO_PASID, iova2, 17).data(), StandardCharsets.UTF_8));
-        assertEquals(nestedOk, dmaRead(DP, 9, iova, 17).ok(), "the PASID was attached again: its DMA does as before the swap");
-        assertEquals(nested, core.device(ctx, dev).pasidHwpts().get(9), "and the core has it on its nested HWPT");
+        assertEquals(nestedOk, dmaRead(DP, nestedPasid, iova, 17).ok(), "the nested endpoint was attached again: its DMA does as before the swap");
+        if (perPasid) {
+            assertEquals(nested, core.device(ctx, dev).pasidHwpts().get(9), "and the core has it on its nested HWPT");
+        } else {
+            assertEquals(nested, core.device(ctx, dev).ridHwpt(), "and the core has the RID on its nested HWPT");
+        }
         assertEquals(before.size(), ctx.objects().size());
         assertNotEquals(0, hwpt);
     }
