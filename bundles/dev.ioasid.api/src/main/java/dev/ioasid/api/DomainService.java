@@ -106,6 +106,25 @@ public interface DomainService {
     int hwptInvalidate(Context ctx, int hwptId, int dataType, int entryLen, byte[] entries, int entryNum);
 
     /**
+     * IOMMU_VIOMMU_ALLOC: a virtual IOMMU for a VM, on a NEST_PARENT paging HWPT. Nested HWPTs can then be
+     * allocated on it ({@link HwptAlloc} with its id as ptId), and {@link #hwptInvalidate} takes its id for the
+     * guest's invalidation commands.
+     *
+     * @param type {@link ViommuType}
+     * @throws IommuException EINVAL when the HWPT is not a NEST_PARENT paging HWPT of the device's unit,
+     *                        EOPNOTSUPP for a type the unit does not offer, ENOENT for missing ids
+     */
+    int viommuAlloc(Context ctx, int devId, int hwptId, int type, byte[] data);
+
+    /**
+     * IOMMU_VDEVICE_ALLOC: tells a vIOMMU that the guest knows a device as {@code virtId} (its virtual stream id).
+     *
+     * @throws IommuException EEXIST when the id or the device is already known to the vIOMMU, EINVAL for a
+     *                        device of another unit
+     */
+    int vdeviceAlloc(Context ctx, int viommuId, int devId, long virtId);
+
+    /**
      * IOMMU_HWPT_SET_DIRTY_TRACKING.
      *
      * @throws IommuException ENOENT when the id is not a paging HWPT, EINVAL when it was not allocated with

@@ -44,7 +44,16 @@ public interface FaultService {
      */
     int eventQueueAlloc(Context ctx, int depth);
 
-    /** Takes up to {@code max} records, oldest first. @throws IommuException ENOENT */
+    /**
+     * IOMMU_VEVENTQ_ALLOC: an event queue of a vIOMMU that receives the raw records of its virtual devices'
+     * events, with their virtual ids; read it with {@link #eventRead}.
+     *
+     * @throws IommuException EEXIST when the vIOMMU has a queue of this type, EINVAL for a depth below 1,
+     *                        EOPNOTSUPP for an unknown type
+     */
+    int veventqAlloc(Context ctx, int viommuId, int type, int depth);
+
+    /** Takes up to {@code max} records, oldest first, of an event queue or a vEVENTQ. @throws IommuException ENOENT */
     List<UnitEventRecord> eventRead(Context ctx, int queueId, int max);
 
     /** Adds a fault listener (what the OSGi whiteboard does for registered {@link FaultListener} services). */

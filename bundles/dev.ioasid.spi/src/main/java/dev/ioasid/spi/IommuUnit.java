@@ -72,6 +72,17 @@ public interface IommuUnit {
     NestedDomain allocNested(PciDevice device, PagingDomain parent, int flags, int dataType, byte[] data);
 
     /**
+     * IOMMU_VIOMMU_ALLOC: a virtual IOMMU for a VM on a NEST_PARENT parent of this unit. Units without one keep
+     * this default.
+     *
+     * @param type {@code ViommuType} (ARM_SMMUV3 = 1, ...)
+     * @throws IommuException EOPNOTSUPP for a type the unit does not offer, EINVAL for a parent that does not fit
+     */
+    default Viommu allocViommu(PciDevice device, PagingDomain parent, int type, byte[] data) {
+        throw IommuException.of(dev.ioasid.api.Errno.EOPNOTSUPP, "unit %s offers no vIOMMU", description().id());
+    }
+
+    /**
      * Points the device's RID ({@code pasid == Access.NO_PASID}) or (RID, PASID) at a domain of this unit,
      * replacing whatever was there in one step: there is no moment when the endpoint translates through neither.
      * On failure the old attachment stays.

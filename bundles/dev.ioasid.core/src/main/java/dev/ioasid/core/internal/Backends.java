@@ -21,6 +21,35 @@ final class Backends {
     }
 
     /** The domain belonged to the backend that left: drop it without touching it. */
+    /** The vIOMMU's hardware instance belonged to the backend that left. */
+    static void forgetViommu(ViommuObject v) {
+        v.hw = null;
+    }
+
+    /** A vIOMMU made again on its rebuilt parent, with its virtual devices and event routing. */
+    static boolean rebuildViommu(ViommuObject v, IommuUnit b) {
+        v.broken = null;
+        if (v.hw != null) {
+            return true;
+        }
+        if (v.parent.domain() == null) {
+            v.broken = "its parent HWPT " + v.parent.id + " has no domain";
+            return false;
+        }
+        try {
+            v.hw = b.allocViommu(v.madeFor, v.parent.domain(), v.viommuType, v.data);
+            for (VdeviceObject vd : v.vdevices.values()) {
+                v.hw.addVdevice(vd.virtId, vd.device.device);
+            }
+            v.connectEvents();
+            return true;
+        } catch (RuntimeException e) {
+            v.broken = "rebuild failed: " + e.getMessage();
+            LOG.warn("vIOMMU {} of context {}: {}", v.id, v.ctx.name(), v.broken);
+            return false;
+        }
+    }
+
     static void forgetDomain(Hwpt h) {
         if (h instanceof HwptPaging) {
             HwptPaging p = (HwptPaging) h;
@@ -52,6 +81,11 @@ final class Backends {
                 for (IommuObject o : objs) {
                     if (o instanceof HwptPaging && ((HwptPaging) o).unit == u) {
                         if (rebuildPaging((HwptPaging) o, backend)) rebuilt++; else failed++;
+                    }
+                }
+                for (IommuObject o : objs) {
+                    if (o instanceof ViommuObject && ((ViommuObject) o).unit == u) {
+                        if (rebuildViommu((ViommuObject) o, backend)) rebuilt++; else failed++;
                     }
                 }
                 for (IommuObject o : objs) {
@@ -120,8 +154,13 @@ final class Backends {
             h.broken = "its parent HWPT " + h.parent.id + " has no domain";
             return false;
         }
+        if (h.viommu != null && h.viommu.hw == null) {
+            h.broken = "its vIOMMU " + h.viommu.id + " was not rebuilt";
+            return false;
+        }
         try {
-            h.domain(b.allocNested(h.madeFor, h.parent.domain(), h.flags, h.dataType, h.data));
+            h.domain(h.viommu != null ? h.viommu.hw.allocNested(h.madeFor, h.flags, h.dataType, h.data)
+                    : b.allocNested(h.madeFor, h.parent.domain(), h.flags, h.dataType, h.data));
             return true;
         } catch (RuntimeException e) {
             h.broken = "vendor data rejected on rebuild: " + e.getMessage();

@@ -276,6 +276,8 @@ final class Domains {
                 made = allocPaging(d, (IoasObject) pt, req, data);
             } else if (pt.type == ObjectType.HWPT_PAGING) {
                 made = allocNested(d, (HwptPaging) pt, req, data);
+            } else if (pt.type == ObjectType.VIOMMU) {
+                made = allocNestedOnViommu(d, (ViommuObject) pt, req, data);
             } else {
                 throw IommuException.of(Errno.EINVAL, "object %d is a %s; an HWPT sits on an IOAS or a NEST_PARENT paging HWPT", pt.id, pt.type);
             }
@@ -509,6 +511,99 @@ final class Domains {
         }
     }
 
+    private HwptNested allocNestedOnViommu(DeviceObject d, ViommuObject v, HwptAlloc req, byte[] data) {
+        int flags = req.flags();
+        if ((flags & ~(HwptFlags.FAULT_ID_VALID | HwptFlags.PASID)) != 0 || data.length == 0) {
+            throw IommuException.of(Errno.EOPNOTSUPP, "a nested HWPT takes vendor data and the flags FAULT_ID_VALID and PASID only");
+        }
+        if (v.unit != d.unit) {
+            throw IommuException.of(Errno.EINVAL, "vIOMMU %d is on unit %s but device %s sits behind %s", v.id, v.unit.id, d.device.address(), d.unit.id);
+        }
+        var hw = v.hw;
+        if (hw == null) {
+            throw IommuException.of(Errno.ENODEV, "vIOMMU %d has no hardware instance: its unit %s has no backend", v.id, v.unit.id);
+        }
+        HwptNested h = new HwptNested(d.ctx, d.unit, v.parent, v, flags, req.dataType(), data, d.device);
+        d.ctx.objects.reserve(h);
+        try {
+            h.domain(hw.allocNested(d.device, flags, req.dataType(), data));
+        } catch (RuntimeException e) {
+            d.ctx.objects.abort(h);
+            throw IoPageTable.guard(e);
+        }
+        v.users++;
+        return h;
+    }
+
+    int viommuAlloc(ContextImpl c, int devId, int hwptId, int type, byte[] data) {
+        c.lock.lock();
+        try {
+            c.checkOpen();
+            DeviceObject d = c.objects.get(devId, DeviceObject.class, "device");
+            HwptPaging parent = c.objects.get(hwptId, HwptPaging.class, "paging HWPT");
+            if (!parent.nestParent() || parent.unit != d.unit) {
+                throw IommuException.of(Errno.EINVAL, "HWPT %d cannot carry a vIOMMU: %s", hwptId,
+                        parent.unit != d.unit ? "it belongs to unit " + parent.unit.id : "it was not allocated with NEST_PARENT");
+            }
+            var b = d.unit.requireBackend();
+            if (parent.domain() == null) {
+                throw IommuException.of(Errno.ENODEV, "HWPT %d has no hardware domain: %s", hwptId, parent.state());
+            }
+            byte[] bytes = data == null ? new byte[0] : data.clone();
+            ViommuObject v = new ViommuObject(c, d.unit, parent, type, bytes, d.device);
+            c.objects.reserve(v);
+            try {
+                v.hw = b.allocViommu(d.device, parent.domain(), type, bytes);
+            } catch (RuntimeException e) {
+                c.objects.abort(v);
+                throw IoPageTable.guard(e);
+            }
+            v.connectEvents();
+            parent.users++;
+            c.objects.finalize(v);
+            LOG.debug("context {}: vIOMMU {} on HWPT {}", c.name(), v.id, hwptId);
+            return v.id;
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
+    int vdeviceAlloc(ContextImpl c, int viommuId, int devId, long virtId) {
+        c.lock.lock();
+        try {
+            c.checkOpen();
+            ViommuObject v = c.objects.get(viommuId, ViommuObject.class, "vIOMMU");
+            DeviceObject d = c.objects.get(devId, DeviceObject.class, "device");
+            if (d.unit != v.unit) {
+                throw IommuException.of(Errno.EINVAL, "device %s sits behind unit %s, not %s", d.device.address(), d.unit.id, v.unit.id);
+            }
+            if (v.vdevices.containsKey(virtId)) {
+                throw IommuException.of(Errno.EEXIST, "vIOMMU %d already has virtual id 0x%x", viommuId, virtId);
+            }
+            if (v.vdevices.values().stream().anyMatch(x -> x.device == d)) {
+                throw IommuException.of(Errno.EEXIST, "device %s already has a virtual id on vIOMMU %d", d.device.address(), viommuId);
+            }
+            var hw = v.hw;
+            if (hw == null) {
+                throw IommuException.of(Errno.ENODEV, "vIOMMU %d has no hardware instance", viommuId);
+            }
+            VdeviceObject vd = new VdeviceObject(c, v, d, virtId);
+            c.objects.reserve(vd);
+            try {
+                hw.addVdevice(virtId, d.device);
+            } catch (RuntimeException e) {
+                c.objects.abort(vd);
+                throw IoPageTable.guard(e);
+            }
+            v.vdevices.put(virtId, vd);
+            v.users++;
+            c.objects.finalize(vd);
+            return vd.id;
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
     int hwptInvalidate(ContextImpl c, int hwptId, int dataType, int entryLen, byte[] entries, int entryNum) {
         if (entryNum < 0) {
             throw IommuException.of(Errno.EINVAL, "negative entry count");
@@ -521,6 +616,17 @@ final class Domains {
         try {
             c.checkOpen();
             IommuObject o = c.objects.get(hwptId);
+            if (o.type == ObjectType.VIOMMU) {
+                var hw = ((ViommuObject) o).hw;
+                if (hw == null) {
+                    throw IommuException.of(Errno.ENODEV, "vIOMMU %d has no hardware instance", hwptId).withProgress(0);
+                }
+                try {
+                    return hw.invalidate(dataType, entryLen, entries, entryNum);
+                } catch (RuntimeException e) {
+                    throw IoPageTable.guard(e);
+                }
+            }
             if (o.type != ObjectType.HWPT_NESTED) {
                 throw IommuException.of(Errno.EINVAL, "object %d is a %s; invalidation takes a nested HWPT", hwptId, o.type).withProgress(0);
             }

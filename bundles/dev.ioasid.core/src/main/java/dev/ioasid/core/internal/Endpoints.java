@@ -80,6 +80,12 @@ final class Endpoints {
         for (int pasid : new ArrayList<>(d.attached.descendingKeySet())) {
             detachLocked(d, pasid);
         }
+        // its virtual devices go with it (later DESTROY of their ids is ENOENT)
+        for (IommuObject o : d.ctx.objects.all()) {
+            if (o instanceof VdeviceObject && ((VdeviceObject) o).device == d && !o.destroyed) {
+                core.destroyObject(o);
+            }
+        }
         core.bound.remove(d.device.address(), d);
         LOG.debug("context {}: unbound {}", d.ctx.name(), d.device.address());
     }
@@ -153,6 +159,11 @@ final class Endpoints {
                     d.device.address(), d.unit.id);
         }
         checkPasidCompat(hwpt, d, pasid);
+        if (hwpt instanceof HwptNested && ((HwptNested) hwpt).viommu != null
+                && ((HwptNested) hwpt).viommu.vdevices.values().stream().noneMatch(v -> v.device == d)) {
+            throw IommuException.of(Errno.ENOENT, "device %s has no virtual device on vIOMMU %d: allocate one first", d.device.address(),
+                    ((HwptNested) hwpt).viommu.id);
+        }
         Domain dom = hwpt.domain();
         if (dom == null) {
             throw IommuException.of(Errno.ENODEV, "HWPT %d has no hardware domain: %s", hwpt.id, hwpt.state());

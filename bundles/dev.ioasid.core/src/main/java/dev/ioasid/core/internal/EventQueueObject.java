@@ -9,8 +9,8 @@ import dev.ioasid.api.UnitEventRecord;
 import dev.ioasid.spi.UnitEvent;
 
 /**
- * An event queue: the unrecoverable events of the context's devices as raw records, each with a sequence
- * number. When it is full an event is dropped (its number is skipped) and the next record carries
+ * An event queue: the unrecoverable events of the context's devices (EVENTQ), or of a vIOMMU's virtual devices
+ * (VEVENTQ), as raw records, each with a sequence number. When it is full an event is dropped (its number is skipped) and the next record carries
  * LOST_EVENTS. Guarded by its own monitor.
  */
 final class EventQueueObject extends IommuObject {
@@ -24,19 +24,32 @@ final class EventQueueObject extends IommuObject {
     /** guarded by this */
     private long dropped;
 
+    /** The vIOMMU a VEVENTQ belongs to, or null for a context's EVENTQ. */
+    final ViommuObject viommu;
+
     EventQueueObject(ContextImpl ctx, int depth) {
-        super(ctx, ObjectType.EVENTQ);
+        this(ctx, depth, null);
+    }
+
+    EventQueueObject(ContextImpl ctx, int depth, ViommuObject viommu) {
+        super(ctx, viommu == null ? ObjectType.EVENTQ : ObjectType.VEVENTQ);
         this.depth = depth;
+        this.viommu = viommu;
     }
 
     synchronized UnitEventRecord offer(UnitEvent e) {
+        return offer(e.unit(), e.reason(), e.record());
+    }
+
+    /** Queues a record; null when the queue was full (the record is lost, and the next one says so). */
+    synchronized UnitEventRecord offer(String unit, String reason, byte[] data) {
         int seq = sequence++;
         if (records.size() >= depth) {
             lost = true;
             dropped++;
             return null;
         }
-        UnitEventRecord r = new UnitEventRecord(lost ? UnitEventRecord.LOST_EVENTS : 0, seq, e.unit(), e.reason(), e.record());
+        UnitEventRecord r = new UnitEventRecord(lost ? UnitEventRecord.LOST_EVENTS : 0, seq, unit, reason, data);
         lost = false;
         records.add(r);
         return r;
@@ -52,7 +65,7 @@ final class EventQueueObject extends IommuObject {
 
     @Override
     List<Integer> dependsOn() {
-        return List.of();
+        return viommu == null ? List.of() : List.of(viommu.id);
     }
 
     @Override
@@ -64,6 +77,10 @@ final class EventQueueObject extends IommuObject {
     void destroy() {
         synchronized (this) {
             records.clear();
+        }
+        if (viommu != null) {
+            viommu.veventq = null;
+            viommu.users--;
         }
     }
 }

@@ -253,6 +253,31 @@ final class Faults {
         }
     }
 
+    int veventqAlloc(ContextImpl c, int viommuId, int type, int depth) {
+        if (type != dev.ioasid.api.ViommuType.VEVENTQ_ARM_SMMUV3) {
+            throw IommuException.of(Errno.EOPNOTSUPP, "vEVENTQ type %d (ARM_SMMUV3 is 1)", type);
+        }
+        if (depth < 1) {
+            throw IommuException.of(Errno.EINVAL, "a vEVENTQ needs a depth of at least 1, not %d", depth);
+        }
+        c.lock.lock();
+        try {
+            c.checkOpen();
+            ViommuObject v = c.objects.get(viommuId, ViommuObject.class, "vIOMMU");
+            if (v.veventq != null) {
+                throw IommuException.of(Errno.EEXIST, "vIOMMU %d already has vEVENTQ %d of type %d", viommuId, v.veventq.id, type);
+            }
+            EventQueueObject q = new EventQueueObject(c, depth, v);
+            c.objects.reserve(q);
+            c.objects.finalize(q);
+            v.veventq = q;
+            v.users++;
+            return q.id;
+        } finally {
+            c.lock.unlock();
+        }
+    }
+
     List<UnitEventRecord> eventRead(ContextImpl c, int queueId, int max) {
         if (max < 1) {
             throw IommuException.of(Errno.EINVAL, "a read takes at least one record");
@@ -261,7 +286,7 @@ final class Faults {
         c.lock.lock();
         try {
             c.checkOpen();
-            q = c.objects.get(queueId, EventQueueObject.class, "event queue");
+            q = c.objects.get(queueId, EventQueueObject.class, "event queue or vEVENTQ");
         } finally {
             c.lock.unlock();
         }

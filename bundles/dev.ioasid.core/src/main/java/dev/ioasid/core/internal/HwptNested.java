@@ -13,11 +13,19 @@ final class HwptNested extends Hwpt {
     final int dataType;
     final byte[] data;
     final PciDevice madeFor;
+    /** the vIOMMU it was made on, or null when made on a paging parent directly */
+    final ViommuObject viommu;
     private volatile NestedDomain domain;
 
     HwptNested(ContextImpl ctx, UnitState unit, HwptPaging parent, int flags, int dataType, byte[] data, PciDevice madeFor) {
+        this(ctx, unit, parent, null, flags, dataType, data, madeFor);
+    }
+
+    HwptNested(ContextImpl ctx, UnitState unit, HwptPaging parent, ViommuObject viommu, int flags, int dataType, byte[] data,
+            PciDevice madeFor) {
         super(ctx, ObjectType.HWPT_NESTED, unit, flags);
         this.parent = parent;
+        this.viommu = viommu;
         this.madeFor = madeFor;
         this.dataType = dataType;
         this.data = data.clone();
@@ -39,12 +47,13 @@ final class HwptNested extends Hwpt {
 
     @Override
     List<Integer> dependsOn() {
-        return fault == null ? List.of(parent.id) : List.of(parent.id, fault.id);
+        int on = viommu != null ? viommu.id : parent.id;
+        return fault == null ? List.of(on) : List.of(on, fault.id);
     }
 
     @Override
     String detail() {
-        return String.format("on HWPT %d, data type 0x%x (%d bytes), %s%s, endpoints %s", parent.id, dataType, data.length,
+        return String.format((viommu != null ? "on vIOMMU " + viommu.id + " " : "") + "on HWPT %d, data type 0x%x (%d bytes), %s%s, endpoints %s", parent.id, dataType, data.length,
                 state(), flags == 0 ? "" : ", " + HwptFlags.describe(flags), endpointList());
     }
 
@@ -59,6 +68,10 @@ final class HwptNested extends Hwpt {
         if (d != null) {
             unit.guardedFree(d);
         }
-        parent.users--;
+        if (viommu != null) {
+            viommu.users--;
+        } else {
+            parent.users--;
+        }
     }
 }

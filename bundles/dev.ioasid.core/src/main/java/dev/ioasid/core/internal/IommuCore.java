@@ -149,6 +149,8 @@ public final class IommuCore implements ContextService, DomainService, EndpointS
                     for (IommuObject o : c.objects.all()) {
                         if (o instanceof Hwpt && ((Hwpt) o).unit == u) {
                             Backends.forgetDomain((Hwpt) o);
+                        } else if (o instanceof ViommuObject && ((ViommuObject) o).unit == u) {
+                            Backends.forgetViommu((ViommuObject) o);
                         }
                     }
                 } finally {
@@ -498,6 +500,16 @@ public final class IommuCore implements ContextService, DomainService, EndpointS
     }
 
     @Override
+    public int viommuAlloc(Context ctx, int devId, int hwptId, int type, byte[] data) {
+        return domains.viommuAlloc(own(ctx), devId, hwptId, type, data);
+    }
+
+    @Override
+    public int vdeviceAlloc(Context ctx, int viommuId, int devId, long virtId) {
+        return domains.vdeviceAlloc(own(ctx), viommuId, devId, virtId);
+    }
+
+    @Override
     public void hwptSetDirtyTracking(Context ctx, int hwptId, boolean enable) {
         domains.setDirtyTracking(own(ctx), hwptId, enable);
     }
@@ -542,6 +554,11 @@ public final class IommuCore implements ContextService, DomainService, EndpointS
     @Override
     public int eventQueueAlloc(Context ctx, int depth) {
         return faults.eventQueueAlloc(own(ctx), depth);
+    }
+
+    @Override
+    public int veventqAlloc(Context ctx, int viommuId, int type, int depth) {
+        return faults.veventqAlloc(own(ctx), viommuId, type, depth);
     }
 
     @Override

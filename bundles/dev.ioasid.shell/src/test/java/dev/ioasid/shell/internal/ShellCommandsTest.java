@@ -184,6 +184,18 @@ class ShellCommandsTest {
     }
 
     @Test
+    void viommu_commands_refuse_units_without_one() {
+        ctx.open("vm1");
+        int io = ioas.alloc("vm1");
+        int d = dev.bind("vm1", "acc0");
+        int parent = hwpt.alloc("vm1", Integer.toString(d), Integer.toString(io), "nest_parent");
+        ViommuCommands viommu = new ViommuCommands(sh);
+        fails(Errno.EOPNOTSUPP, "offers no vIOMMU", () -> viommu.alloc("vm1", Integer.toString(d), Integer.toString(parent)));
+        fails(Errno.ENOENT, "no vIOMMU 42", () -> viommu.vdevice("vm1", "42", Integer.toString(d), "0x42"));
+        fails(Errno.ENOENT, "no vIOMMU 42", () -> viommu.eventq("vm1", "42", "4"));
+    }
+
+    @Test
     void faults_dirty_and_background_dma() throws Exception {
         ctx.open("vm1");
         int io = ioas.alloc("vm1");

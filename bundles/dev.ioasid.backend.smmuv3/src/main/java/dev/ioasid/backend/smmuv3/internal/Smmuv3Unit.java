@@ -412,6 +412,18 @@ public final class Smmuv3Unit implements IommuUnit, Smmuv3Nesting {
 
     // ---------------------------------------------------------------- Smmuv3Nesting
 
+    /** IOMMU_VIOMMU_ALLOC of type ARM_SMMUV3, for the core's vIOMMU objects. */
+    @Override
+    public dev.ioasid.spi.Viommu allocViommu(PciDevice device, PagingDomain parent, int type, byte[] data) {
+        if (type != dev.ioasid.api.ViommuType.ARM_SMMUV3) {
+            throw IommuException.of(Errno.EOPNOTSUPP, "%s offers vIOMMU type ARM_SMMUV3 (1), not %d", description.id(), type);
+        }
+        if (data != null && data.length != 0) {
+            throw IommuException.of(Errno.EINVAL, "an ARM_SMMUV3 vIOMMU takes no data, got %d bytes", data.length);
+        }
+        return (VirtualSmmuImpl) viommuAlloc(parent);
+    }
+
     @Override
     public VirtualSmmu viommuAlloc(PagingDomain parent) {
         if (!profile.nesting()) {

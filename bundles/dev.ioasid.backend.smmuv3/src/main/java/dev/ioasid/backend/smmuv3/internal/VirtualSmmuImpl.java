@@ -11,7 +11,7 @@ import dev.ioasid.machine.PciDevice;
 import dev.ioasid.spi.NestedDomain;
 
 /** A guest's SMMU on a stage 2 parent: the vSID map, guest commands, and the event route of its devices. */
-final class VirtualSmmuImpl implements VirtualSmmu {
+final class VirtualSmmuImpl implements VirtualSmmu, dev.ioasid.spi.Viommu {
     private final Smmuv3Unit unit;
     private final SmmuDomain parent;
     /** virtual StreamID to physical; guarded by this */
@@ -82,6 +82,45 @@ final class VirtualSmmuImpl implements VirtualSmmu {
     @Override
     public NestedDomain allocNested(PciDevice device, int flags, byte[] data) {
         return unit.allocNested(device, parent, flags, HwptDataType.ARM_SMMUV3, data);
+    }
+
+    // ---------------------------------------------------------------- the core's view (spi.Viommu)
+
+    @Override
+    public long tag() {
+        return vmid();
+    }
+
+    @Override
+    public void addVdevice(long virtId, PciDevice device) {
+        vdeviceAdd(virtId, device);
+    }
+
+    @Override
+    public void removeVdevice(long virtId) {
+        vdeviceRemove(virtId);
+    }
+
+    @Override
+    public int invalidate(int dataType, int entryLen, byte[] entries, int entryNum) {
+        if (dataType != HwptDataType.INVALIDATE_ARM_SMMUV3) {
+            throw IommuException.of(Errno.EOPNOTSUPP, "the SMMUv3 vIOMMU takes invalidation data type %d, not %d",
+                    HwptDataType.INVALIDATE_ARM_SMMUV3, dataType).withProgress(0);
+        }
+        return invalidate(entries, entryLen, entryNum);
+    }
+
+    @Override
+    public NestedDomain allocNested(PciDevice device, int flags, int dataType, byte[] data) {
+        if (dataType != HwptDataType.ARM_SMMUV3) {
+            throw IommuException.of(Errno.EOPNOTSUPP, "the SMMUv3 vIOMMU nests with data type %d, not %d", HwptDataType.ARM_SMMUV3, dataType);
+        }
+        return allocNested(device, flags, data);
+    }
+
+    @Override
+    public void eventSink(dev.ioasid.spi.ViommuEventSink s) {
+        this.sink = s == null ? null : s::event;
     }
 
     @Override
