@@ -215,19 +215,19 @@ final class PathDescriber {
         Map<String, String> f = new LinkedHashMap<>();
         f.put("V", bit(ste.V()));
         f.put("Config", String.format("0b%s (%s)", bin3(ste.Config()), Ste.configName(ste.Config())));
-        f.put("S1Fmt", ste.S1Fmt() + " (" + s1FmtName(ste.S1Fmt()) + ")");
+        f.put("S1Fmt", ste.S1Fmt() + " (" + Ste.s1FmtName(ste.S1Fmt()) + ")");
         f.put("S1ContextPtr", hex(ste.S1ContextPtr()));
         f.put("S1CDMax", ste.S1CDMax() + " (" + (1L << ste.S1CDMax()) + " CD" + (ste.S1CDMax() == 0 ? ")" : "s)"));
-        f.put("S1DSS", ste.S1DSS() + " (" + s1DssName(ste.S1DSS()) + ")");
+        f.put("S1DSS", ste.S1DSS() + " (" + Ste.s1DssName(ste.S1DSS()) + ")");
         f.put("S1STALLD", bit(ste.S1STALLD()));
-        f.put("EATS", ste.EATS() + " (" + eatsName(ste.EATS()) + ")");
+        f.put("EATS", ste.EATS() + " (" + Ste.eatsName(ste.EATS()) + ")");
         f.put("S2VMID", Integer.toString(ste.S2VMID()));
         f.put("S2T0SZ", ste.S2T0SZ() + " (" + (64 - ste.S2T0SZ()) + "-bit IPA)");
         Granule s2g = Granule.ofS2tg(ste.S2TG());
         int sl = s2g == null ? -1 : Lpae.startLevelOfSl0(s2g, ste.S2SL0());
         f.put("S2SL0", ste.S2SL0() + (sl < 0 ? " (reserved)" : " (start level " + sl + ")"));
-        f.put("S2TG", ste.S2TG() + " (" + granuleName(s2g) + ")");
-        f.put("S2PS", ste.S2PS() + " (" + psName(ste.S2PS()) + ")");
+        f.put("S2TG", ste.S2TG() + " (" + Lpae.granuleName(s2g) + ")");
+        f.put("S2PS", ste.S2PS() + " (" + Lpae.psName(ste.S2PS()) + ")");
         f.put("S2AA64", bit(ste.S2AA64()));
         f.put("S2HA", bit(ste.S2HA()));
         f.put("S2HD", bit(ste.S2HD()));
@@ -328,10 +328,10 @@ final class PathDescriber {
         }
         f.put("V", bit(cd.V()));
         f.put("T0SZ", cd.T0SZ() + " (" + (64 - cd.T0SZ()) + "-bit VA)");
-        f.put("TG0", cd.TG0() + " (" + granuleName(Granule.ofTg0(cd.TG0())) + ")");
+        f.put("TG0", cd.TG0() + " (" + Lpae.granuleName(Granule.ofTg0(cd.TG0())) + ")");
         f.put("EPD0", bit(cd.EPD0()));
         f.put("EPD1", bit(cd.EPD1()));
-        f.put("IPS", cd.IPS() + " (" + psName(cd.IPS()) + ")");
+        f.put("IPS", cd.IPS() + " (" + Lpae.psName(cd.IPS()) + ")");
         f.put("AA64", bit(cd.AA64()));
         f.put("HA", bit(cd.HA()));
         f.put("HD", bit(cd.HD()));
@@ -385,7 +385,7 @@ final class PathDescriber {
             boolean leaf = level == 3 || (desc & Lpae.TABLE) == 0;
             Map<String, String> f = new LinkedHashMap<>();
             f.put("raw", raw(desc));
-            String type = type(desc, level);
+            String type = Lpae.typeName(desc, level);
             f.put("type", type);
             long oa = Lpae.outputAddress(desc, g);
             if (Lpae.isValid(desc) && !leaf) {
@@ -466,7 +466,7 @@ final class PathDescriber {
                 f.put("IPA", hex(slotIpa));
             }
             f.put("raw", raw(desc));
-            String type = type(desc, level);
+            String type = Lpae.typeName(desc, level);
             f.put("type", type);
             long oa = Lpae.outputAddress(desc, g);
             if (Lpae.isValid(desc) && !leaf) {
@@ -476,7 +476,7 @@ final class PathDescriber {
                 f.put("table", hex(oa & -g.pageSize()));
             } else if (Lpae.isValid(desc)) {
                 int ap = (int) Bits.get(desc, 7, 6);
-                f.put("AP", Integer.toBinaryString(ap | 4).substring(1) + " (" + apName(ap) + ")");
+                f.put("AP", Integer.toBinaryString(ap | 4).substring(1) + " (" + Lpae.apName(ap) + ")");
                 f.put("AF", bit((desc & Lpae.AF) != 0));
                 f.put("nG", bit((desc & Lpae.NG) != 0));
                 f.put("PXN", bit((desc & Lpae.PXN) != 0));
@@ -522,62 +522,6 @@ final class PathDescriber {
     }
 
     // ---------------------------------------------------------------- formatting
-
-    private static String type(long desc, int level) {
-        if (!Lpae.isValid(desc)) {
-            return "invalid";
-        }
-        if (level == 3) {
-            return (desc & Lpae.TABLE) != 0 ? "page" : "reserved";
-        }
-        return (desc & Lpae.TABLE) != 0 ? "table" : "block";
-    }
-
-    /** Stage 1 AP[2:1]. */
-    private static String apName(int ap) {
-        switch (ap) {
-        case 0: return "read-write, privileged only";
-        case 1: return "read-write";
-        case 2: return "read-only, privileged only";
-        default: return "read-only";
-        }
-    }
-
-    private static String s1FmtName(int f) {
-        switch (f) {
-        case Ste.S1FMT_LINEAR: return "linear";
-        case Ste.S1FMT_2LVL_4K: return "2-level, 4K leaves";
-        case Ste.S1FMT_2LVL_64K: return "2-level, 64K leaves";
-        default: return "reserved";
-        }
-    }
-
-    private static String s1DssName(int d) {
-        switch (d) {
-        case Ste.S1DSS_TERMINATE: return "terminate";
-        case Ste.S1DSS_BYPASS: return "bypass";
-        case Ste.S1DSS_SSID0: return "substream 0";
-        default: return "reserved";
-        }
-    }
-
-    private static String eatsName(int e) {
-        switch (e) {
-        case Ste.EATS_ABT: return "ATS aborted";
-        case Ste.EATS_TRANS: return "full ATS";
-        case Ste.EATS_S1CHK: return "split-stage ATS";
-        default: return "reserved";
-        }
-    }
-
-    private static String granuleName(Granule g) {
-        return g == null ? "reserved" : (g.pageSize() >> 10) + "K";
-    }
-
-    private static String psName(int ps) {
-        int bits = Lpae.psBits(ps);
-        return bits < 0 ? "reserved" : bits + "-bit";
-    }
 
     private static String bin3(int v) {
         return Integer.toBinaryString(v | 8).substring(1);
