@@ -13,6 +13,7 @@ import java.util.function.BooleanSupplier;
 
 import javax.inject.Inject;
 
+import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
@@ -36,6 +37,7 @@ import dev.ioasid.api.PciAddress;
 import dev.ioasid.machine.Access;
 import dev.ioasid.machine.DmaResult;
 import dev.ioasid.machine.Machine;
+import dev.ioasid.machine.Translator;
 
 /**
  * The VT-d backend in the shipped runtime: the demo machine's vtd0 unit translates DMA by RID and by PASID, and
@@ -58,6 +60,23 @@ public class VtdBackendIT extends RuntimeTestSupport {
     Machine machine;
     @Inject
     ConfigurationAdmin configAdmin;
+
+    /**
+     * The probe may run before SCR has activated the VT-d backend, or while the core is still taking it up: wait
+     * until vtd0 is registered with the server profile and its port is driven.
+     */
+    @Before
+    public void vtd0IsDriven() throws Exception {
+        Filter f = context.createFilter("(&(objectClass=dev.ioasid.spi.IommuUnit)(ioasid.unit=vtd0)(ioasid.vtd.profile=server))");
+        ServiceTracker<Object, Object> t = new ServiceTracker<>(context, f, null);
+        t.open(true);
+        try {
+            assertTrue("vtd0 is registered", t.waitForService(TimeUnit.SECONDS.toMillis(EVENT_TIMEOUT_S)) != null);
+        } finally {
+            t.close();
+        }
+        awaitCore("the core drives vtd0", () -> machine.port("vtd0").isDriven());
+    }
 
     @Test
     public void theVtdUnitTranslatesDmaByRidAndByPasid() {
@@ -103,18 +122,26 @@ public class VtdBackendIT extends RuntimeTestSupport {
 
             Hashtable<String, Object> props = new Hashtable<>();
             props.put("vtd0.profile", "legacy");
+            Translator server = machine.port("vtd0").translator();
             awaitUnit("legacy", () -> update(cfg, props));
-            awaitCore("the core drives the legacy unit", () -> endpoints.hwInfo(ctx, dev).maxPasidLog2() == 0);
+            // the core reports the new unit before it has rebuilt the domains and driven the port: wait for both
+            awaitCore("the core drives the legacy unit", () -> endpoints.hwInfo(ctx, dev).maxPasidLog2() == 0 && drivenBeyond(server));
             DmaResult r = machine.dma().read(DSA0, Access.NO_PASID, iova, data.length);
             assertTrue(r.toString(), r.ok());
             assertArrayEquals(data, r.data());
 
+            Translator legacy = machine.port("vtd0").translator();
             awaitUnit("server", () -> delete(cfg));
-            awaitCore("the core drives the server unit again", () -> endpoints.hwInfo(ctx, dev).maxPasidLog2() == 20);
+            awaitCore("the core drives the server unit again", () -> endpoints.hwInfo(ctx, dev).maxPasidLog2() == 20 && drivenBeyond(legacy));
             assertArrayEquals(data, machine.dma().read(DSA0, Access.NO_PASID, iova, data.length).data());
         } finally {
             ctx.close();
         }
+    }
+
+    /** The port of vtd0 is driven, by another translator than {@code before}. */
+    private boolean drivenBeyond(Translator before) {
+        return machine.port("vtd0").isDriven() && machine.port("vtd0").translator() != before;
     }
 
     private static void update(Configuration cfg, Hashtable<String, Object> props) {

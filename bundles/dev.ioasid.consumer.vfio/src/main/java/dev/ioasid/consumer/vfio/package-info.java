@@ -7,5 +7,5 @@
  * work queue only accepts a PASID that the VMM got from the core's {@code IoasidService} and attached.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package dev.ioasid.consumer.vfio;

@@ -85,9 +85,27 @@ public final class Shell {
         return IommuException.of(Errno.EINVAL, format, args);
     }
 
-    /** 4096, 0x1000, 4K, 2M, 1G. */
+    /**
+     * 4096, 0x1000, 4K, 2M, 1G, and sums of them: {@code $ram+0x103000} (Gogo has no arithmetic a script can use
+     * on an address; a variable next to {@code +0x...} becomes one word).
+     */
     static long number(String what, String text) {
-        String t = text == null ? "" : text.trim().replace("_", "");
+        String t = text == null ? "" : text.trim();
+        int plus = t.indexOf('+', 1);
+        if (plus > 0) {
+            try {
+                return Math.addExact(term(what, text, t.substring(0, plus)), number(what, t.substring(plus + 1)));
+            } catch (ArithmeticException e) {
+                throw einval("%s: '%s' overflows 64 bits", what, text);
+            } catch (IommuException e) {
+                throw einval("%s: '%s' is not a number (decimal, 0x-hex, with a K/M/G suffix, or a sum a+b)", what, text);
+            }
+        }
+        return term(what, text, t);
+    }
+
+    private static long term(String what, String text, String term) {
+        String t = term.trim().replace("_", "");
         try {
             long unit = 1;
             if (!t.isEmpty()) {
@@ -107,7 +125,7 @@ public final class Shell {
             long v = t.startsWith("0x") || t.startsWith("0X") ? Long.parseUnsignedLong(t.substring(2), 16) : Long.parseLong(t);
             return Math.multiplyExact(v, unit);
         } catch (NumberFormatException | ArithmeticException | StringIndexOutOfBoundsException e) {
-            throw einval("%s: '%s' is not a number (decimal, 0x-hex, or with a K/M/G suffix)", what, text);
+            throw einval("%s: '%s' is not a number (decimal, 0x-hex, with a K/M/G suffix, or a sum a+b)", what, text);
         }
     }
 

@@ -131,6 +131,23 @@ class ShellCommandsTest {
     }
 
     @Test
+    void write64_writes_little_endian_quadwords_at_a_sum_of_addresses() {
+        ctx.open("vm1");
+        Hex ram = mem.alloc("vm1", "16K");
+        // a guest's page-table entry and a descriptor's two words, at base+offset as a script writes $ram+0x1000
+        assertEquals("wrote 1 quadword", mem.write64("vm1", ram + "+0x1000", "0x101007"));
+        assertEquals("0710100000000000", mem.read("vm1", ram + "+4K", "8"));
+        assertEquals("wrote 2 quadwords", mem.write64("vm1", ram + "+0x2000+8", "0x8000000000000001", "258"));
+        assertEquals("01000000000000800201000000000000", mem.read("vm1", Long.toString(ram.value() + 0x2008), "16"));
+        fails(Errno.EINVAL, "no values", () -> mem.write64("vm1", ram.toString()));
+        fails(Errno.EINVAL, "not a number", () -> mem.write64("vm1", ram.toString(), "0x1g"));
+        fails(Errno.EINVAL, "or a sum a+b", () -> mem.write64("vm1", ram + "+", "1"));
+        fails(Errno.EINVAL, "overflows 64 bits", () -> mem.write64("vm1", "0x7fffffffffffffff+1", "1"));
+        fails(Errno.EFAULT, "not mapped", () -> mem.write64("vm1", ram + "+16K", "1"));
+        assertEquals(0x4000 + 0x20, Shell.number("n", "16K+0x20"));
+    }
+
+    @Test
     void devices_hwpts_pasids_dma_and_views() {
         ctx.open("vm1");
         Hex va = mem.alloc("vm1", "8K");

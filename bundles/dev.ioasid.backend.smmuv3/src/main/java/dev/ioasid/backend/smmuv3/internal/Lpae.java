@@ -236,4 +236,36 @@ final class Lpae {
         }
         return d;
     }
+
+    /** What a descriptor is at a level: invalid, table, block, page, or reserved (bit 1 clear at level 3). */
+    static String typeName(long desc, int level) {
+        if (!isValid(desc)) {
+            return "invalid";
+        }
+        if (level == 3) {
+            return (desc & TABLE) != 0 ? "page" : "reserved";
+        }
+        return (desc & TABLE) != 0 ? "table" : "block";
+    }
+
+    /** Stage 1 AP[2:1], for people. */
+    static String apName(int ap) {
+        switch (ap) {
+        case 0: return "read-write, privileged only";
+        case 1: return "read-write";
+        case 2: return "read-only, privileged only";
+        default: return "read-only";
+        }
+    }
+
+    /** A TG0 or S2TG granule, for people; "reserved" for null. */
+    static String granuleName(Granule g) {
+        return g == null ? "reserved" : (g.pageSize() >> 10) + "K";
+    }
+
+    /** An IPS, S2PS or OAS encoding, for people. */
+    static String psName(int ps) {
+        int bits = psBits(ps);
+        return bits < 0 ? "reserved" : bits + "-bit";
+    }
 }

@@ -29,6 +29,7 @@ import dev.ioasid.machine.PciDevice;
 import dev.ioasid.machine.PhysicalMemory;
 import dev.ioasid.machine.Translation;
 import dev.ioasid.machine.UnitDescription;
+import dev.ioasid.spi.DecodedEntry;
 import dev.ioasid.spi.Domain;
 import dev.ioasid.spi.IommuUnit;
 import dev.ioasid.spi.NestedDomain;
@@ -70,6 +71,7 @@ public final class Smmuv3Unit implements IommuUnit, Smmuv3Nesting {
     private final GuestCommands guestCommands;
     private final Masters masters;
     private final QueueHandlers handlers;
+    private final PathDescriber describer;
     private final long evtqBase;
     private final long evtqFrames;
     private final long priqBase;
@@ -90,6 +92,7 @@ public final class Smmuv3Unit implements IommuUnit, Smmuv3Nesting {
         this.profile = Profile.of(s.getOrDefault("profile", "server"), s);
         this.smmu = new Smmu(description.id(), frames.memory(), profile, Integer.parseInt(s.getOrDefault("tlb", "256")),
                 Integer.parseInt(s.getOrDefault("stecache", "64")), Integer.parseInt(s.getOrDefault("cdcache", "256")));
+        this.describer = new PathDescriber(smmu);
         this.queue = new DriverQueue(smmu, frames, Integer.parseInt(s.getOrDefault("cmdq", "8")));
         this.guestCommands = new GuestCommands(queue);
         int evtqLog2 = Math.min(Integer.parseInt(s.getOrDefault("evtq", "8")), profile.eventqs());
@@ -349,6 +352,12 @@ public final class Smmuv3Unit implements IommuUnit, Smmuv3Nesting {
         int sid = device.rid();
         Masters.Master m = masters.get(sid);
         return smmu.translate(sid, pasid, iova, access, m != null && m.priEnabled);
+    }
+
+    /** What a miss for {@code iova} by (device, SSID) reads now, entry by entry: see {@link PathDescriber}. */
+    @Override
+    public List<DecodedEntry> describePath(PciDevice device, int pasid, long iova) {
+        return describer.describe(device.rid(), pasid, iova);
     }
 
     /** A transaction already translated by ATS (a translated TLP): passes if the STE allows ATS. */

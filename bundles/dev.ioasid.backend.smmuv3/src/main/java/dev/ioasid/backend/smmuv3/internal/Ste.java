@@ -199,6 +199,36 @@ final class Ste {
         }
     }
 
+    /** S1Fmt, for people. */
+    static String s1FmtName(int f) {
+        switch (f) {
+        case S1FMT_LINEAR: return "linear";
+        case S1FMT_2LVL_4K: return "2-level, 4K leaves";
+        case S1FMT_2LVL_64K: return "2-level, 64K leaves";
+        default: return "reserved";
+        }
+    }
+
+    /** S1DSS, for people. */
+    static String s1DssName(int d) {
+        switch (d) {
+        case S1DSS_TERMINATE: return "terminate";
+        case S1DSS_BYPASS: return "bypass";
+        case S1DSS_SSID0: return "substream 0";
+        default: return "reserved";
+        }
+    }
+
+    /** EATS, for people. */
+    static String eatsName(int e) {
+        switch (e) {
+        case EATS_ABT: return "ATS aborted";
+        case EATS_TRANS: return "full ATS";
+        case EATS_S1CHK: return "split-stage ATS";
+        default: return "reserved";
+        }
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Ste && Arrays.equals(dw, ((Ste) o).dw);

@@ -105,12 +105,9 @@ final class ConfigWalker {
                 w.fail(FaultReason.CONTEXT_ENTRY_RSVD, "scalable-mode context entry of %04x: reserved bits set (0x%x)", sid, rsvd);
                 return null;
             }
-            if (c.dte() && !caps.dt()) {
-                w.fail(FaultReason.CONTEXT_ENTRY_INV, "context entry of %04x: DTE set but ECAP.DT is clear", sid);
-                return null;
-            }
-            if (c.pre() && !caps.prs()) {
-                w.fail(FaultReason.CONTEXT_ENTRY_INV, "context entry of %04x: PRE set but ECAP.PRS is clear", sid);
+            String invalid = check(c);
+            if (invalid != null) {
+                w.fail(FaultReason.CONTEXT_ENTRY_INV, "context entry of %04x: %s", sid, invalid);
                 return null;
             }
             return new ContextCache.Entry(sid, c, null);
@@ -134,20 +131,12 @@ final class ConfigWalker {
             w.fail(FaultReason.CONTEXT_ENTRY_RSVD, "context entry of %04x: reserved bits set (0x%x)", sid, rsvd);
             return null;
         }
-        if (c.tt() == 3 || (c.tt() == LegacyContextEntry.TT_DEV_IOTLB && !caps.dt())
-                || (c.tt() == LegacyContextEntry.TT_PASS_THROUGH && !caps.pt())) {
-            w.fail(FaultReason.CONTEXT_ENTRY_INV, "context entry of %04x: TT %d is not supported", sid, c.tt());
+        String invalid = check(c);
+        if (invalid != null) {
+            w.fail(FaultReason.CONTEXT_ENTRY_INV, "context entry of %04x: %s", sid, invalid);
             return null;
         }
         boolean pt = c.tt() == LegacyContextEntry.TT_PASS_THROUGH;
-        if (!pt && !caps.supportsAw(c.aw())) {
-            w.fail(FaultReason.CONTEXT_ENTRY_INV, "context entry of %04x: AW %d is not in SAGAW 0x%x", sid, c.aw(), caps.sagaw());
-            return null;
-        }
-        if (c.did() >= caps.domains()) {
-            w.fail(FaultReason.CONTEXT_ENTRY_INV, "context entry of %04x: DID %d beyond ND", sid, c.did());
-            return null;
-        }
         TranslationContext tc = new TranslationContext(sid, Access.NO_PASID, c.did(),
                 pt ? PasidEntry.PGTT_PASS_THROUGH : PasidEntry.PGTT_SECOND_STAGE, SsPte.levelsForAw(c.aw()), c.slptptr(), 0, 0,
                 false, false, false, false, c.fpd(), false, true);
@@ -222,8 +211,34 @@ final class ConfigWalker {
                 FsPte.levelsForFspm(p.fspm()), p.fsptptr(), p.sre(), p.wpe(), p.eafe(), p.ssade(), fpd, c.pre(), false);
     }
 
+    /** What is wrong with a present scalable-mode context entry without reserved bits, or null. */
+    String check(ScalableContextEntry c) {
+        if (c.dte() && !caps.dt()) {
+            return "DTE set but ECAP.DT is clear";
+        }
+        if (c.pre() && !caps.prs()) {
+            return "PRE set but ECAP.PRS is clear";
+        }
+        return null;
+    }
+
+    /** What is wrong with a present legacy context entry without reserved bits, or null. */
+    String check(LegacyContextEntry c) {
+        if (c.tt() == 3 || (c.tt() == LegacyContextEntry.TT_DEV_IOTLB && !caps.dt())
+                || (c.tt() == LegacyContextEntry.TT_PASS_THROUGH && !caps.pt())) {
+            return "TT " + c.tt() + " is not supported";
+        }
+        if (c.tt() != LegacyContextEntry.TT_PASS_THROUGH && !caps.supportsAw(c.aw())) {
+            return String.format("AW %d is not in SAGAW 0x%x", c.aw(), caps.sagaw());
+        }
+        if (c.did() >= caps.domains()) {
+            return "DID " + c.did() + " beyond ND";
+        }
+        return null;
+    }
+
     /** What is wrong with a present PASID entry, or null. */
-    private String check(PasidEntry p, long[] q) {
+    String check(PasidEntry p, long[] q) {
         long rsvd = PasidEntry.reservedBits(q, haw);
         if (rsvd != 0) {
             return String.format("reserved bits set (0x%x)", rsvd);

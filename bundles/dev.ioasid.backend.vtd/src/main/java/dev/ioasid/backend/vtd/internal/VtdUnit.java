@@ -28,6 +28,7 @@ import dev.ioasid.machine.TranslatedPage;
 import dev.ioasid.machine.Translation;
 import dev.ioasid.machine.TranslationFault;
 import dev.ioasid.machine.UnitDescription;
+import dev.ioasid.spi.DecodedEntry;
 import dev.ioasid.spi.Domain;
 import dev.ioasid.spi.IommuUnit;
 import dev.ioasid.spi.NestedDomain;
@@ -72,6 +73,7 @@ public final class VtdUnit implements IommuUnit {
     final PageWalker pageWalker;
     final IommuDriver driver;
     private final RegisterFile registerFile;
+    private final PathDescriber describer;
     private volatile UnitHost host;
 
     private final LongAdder faults = new LongAdder();
@@ -122,6 +124,7 @@ public final class VtdUnit implements IommuUnit {
         this.pageWalker = new PageWalker(memory, profile);
         this.driver = new IommuDriver(description.id(), profile, tables, invalidator);
         this.registerFile = new RegisterFile(caps, regs, recorder, configWalker, iq, prq);
+        this.describer = new PathDescriber(memory, profile, tables, configWalker, pageWalker);
     }
 
     /** A unit with the profile its description names. */
@@ -342,6 +345,12 @@ public final class VtdUnit implements IommuUnit {
                     Access.pasid(pasid), e.toString(), e);
             return new TranslationFault(description.id(), "INTERNAL_ERROR", 0, iova, pasid, access, false, null, e.toString());
         }
+    }
+
+    /** What a walk of {@code iova} by (device, PASID) reads now, entry by entry: see {@link PathDescriber}. */
+    @Override
+    public List<DecodedEntry> describePath(PciDevice device, int pasid, long iova) {
+        return describer.describe(device.rid(), pasid, iova);
     }
 
     private static Walk failed(long iova, int access, boolean fpd, FaultReason reason, String fmt, Object... args) {

@@ -100,7 +100,7 @@ final class WorkQueueDevice {
         }
         int pasid = tag;
         WqCompletion c = execute(pasid, d);
-        if (d.completionAddr() != 0) {
+        if (d.completionAddr() != WqDescriptor.NO_COMPLETION) {
             DmaResult r = dma.write(device.address(), pasid, d.completionAddr(), completionRecord(c));
             if (!r.ok()) {
                 c = new WqCompletion(c.status(), c.bytesCompleted(), c.faultAddress(),

@@ -351,7 +351,7 @@ public abstract class VfioConformance extends ConformanceBase {
         assertEquals(8, c.bytesCompleted());
         assertArrayEquals(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }, ctx.memory().read(dst + BLOCK - 8, 8));
 
-        assertEquals(WqCompletion.BAD_OPCODE, dsa.submit(0, new WqDescriptor(0x7f, 0, 0, 8, 0, 0)).status());
+        assertEquals(WqCompletion.BAD_OPCODE, dsa.submit(0, new WqDescriptor(0x7f, 0, 0, 8, 0, WqDescriptor.NO_COMPLETION)).status());
         assertEquals(WqCompletion.TRANSFER_RANGE, dsa.submit(0, WqDescriptor.memmove(iova(0), iova(1), 0)).status());
         assertEquals(WqCompletion.TRANSFER_RANGE,
                 dsa.submit(0, WqDescriptor.memmove(iova(0), iova(1), WqDescriptor.MAX_TRANSFER + 1)).status());
