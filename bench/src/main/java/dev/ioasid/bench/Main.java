@@ -150,11 +150,14 @@ public final class Main {
         String[] all = backends.stream().map(BenchBackend::name).toArray(String[]::new);
         BenchBackend p3 = BenchBackends.p3Backend();
         Measurements m = new Measurements();
-        if (wants("P1") || wants("P2") || wants("P6")) {
-            stage(m, "P1 P2 P6: translate", TranslateBench.class, b -> timed(b).param("backend", all));
+        if (wants("P1") || wants("P2")) {
+            stage(m, "P1 P2: translate", TranslateBench.class, "p[12]", b -> timed(b).param("backend", all));
+        }
+        if (wants("P6")) {
+            stage(m, "P6: translate from 1 and 2 threads", TranslateBench.class, "p6", b -> timed(b).param("backend", all));
         }
         if (wants("P3")) {
-            stage(m, "P3: map+unmap 1 GiB", MapBench.class, b -> timed(b).param("backend", p3.name()));
+            stage(m, "P3: map+unmap 1 GiB", MapBench.class, "", b -> timed(b).param("backend", p3.name()));
             for (long page : MapSweepBench.PAGES) {
                 List<String> sizes = new ArrayList<>();
                 for (long size : MapSweepBench.SIZES) {
@@ -163,7 +166,7 @@ public final class Main {
                     }
                 }
                 if (!sizes.isEmpty()) {
-                    stage(m, "P3 chart: " + MapSweepBench.formatSize(page) + " pages, " + String.join(" ", sizes), MapSweepBench.class,
+                    stage(m, "P3 chart: " + MapSweepBench.formatSize(page) + " pages, " + String.join(" ", sizes), MapSweepBench.class, "",
                             b -> b.forks(1).warmupIterations(profile.sweepWarmup()).warmupTime(TimeValue.seconds(1))
                                     .measurementIterations(profile.sweepIterations()).measurementTime(TimeValue.seconds(1))
                                     .param("backend", p3.name()).param("page", MapSweepBench.formatSize(page)).param("size", sizes.toArray(String[]::new)));
@@ -171,24 +174,25 @@ public final class Main {
             }
         }
         if (wants("P4")) {
-            stage(m, "P4: memory of 1 GiB dense", MemoryBench.class, b -> b.measurementIterations(profile.memoryRuns()).param("backend", all));
+            stage(m, "P4: memory of 1 GiB dense", MemoryBench.class, "", b -> b.measurementIterations(profile.memoryRuns()).param("backend", all));
         }
         if (wants("P5")) {
-            stage(m, "P5: IO page fault round trip", FaultBench.class,
+            stage(m, "P5: IO page fault round trip", FaultBench.class, "",
                     b -> b.forks(profile.forks()).warmupIterations(profile.warmup()).warmupBatchSize(profile.faultBatch())
                             .measurementIterations(profile.iterations() + 3).measurementBatchSize(profile.faultBatch()).param("backend", all));
         }
         if (wants("P7")) {
-            stage(m, "P7: 10M areas", AreasBench.class,
-                    b -> b.warmupIterations(2).warmupBatchSize(profile.areasBatch()).measurementIterations(profile.iterations())
-                            .measurementBatchSize(profile.areasBatch()).param("areas", Long.toString(AreasBench.VFIO_CAP), "10000000"));
-            stage(m, "P7: sparse pattern", SparseBench.class, b -> b.measurementIterations(profile.memoryRuns()).param("backend", all));
+            stage(m, "P7: 10M areas", AreasBench.class, "",
+                    b -> b.shouldDoGC(false).warmupIterations(1).warmupBatchSize(profile.areasBatch()).measurementIterations(profile.iterations())
+                            .measurementBatchSize(profile.areasBatch()).jvmArgsAppend("-Xms1g", "-Xmx" + areasHeapMiB() + "m")
+                            .param("areas", Long.toString(AreasBench.VFIO_CAP), "10000000"));
+            stage(m, "P7: sparse pattern", SparseBench.class, "", b -> b.measurementIterations(profile.memoryRuns()).param("backend", all));
         }
         if (wants("P8")) {
             if (!Files.isRegularFile(runtimeJar) || !Files.isRegularFile(bareJar)) {
                 stageFailures.add("P8: " + (Files.isRegularFile(runtimeJar) ? bareJar : runtimeJar) + " is missing (build first)");
             } else {
-                stage(m, "P8: runtime start", StartupBench.class, b -> b.warmupIterations(1).measurementIterations(profile.starts()));
+                stage(m, "P8: runtime start", StartupBench.class, "", b -> b.warmupIterations(1).measurementIterations(profile.starts()));
             }
         }
 
@@ -210,18 +214,28 @@ public final class Main {
         return 0;
     }
 
+    /** P7's heap: 10M areas need about 2.5 GiB; up to 14 GiB, and no more than 60% of the machine's memory. */
+    private static long areasHeapMiB() {
+        long total = 16L << 30;
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            total = os.getTotalMemorySize();
+        }
+        return Math.min(14L << 10, (long) (total * 0.6) >> 20);
+    }
+
     /** The settings of one-second-iteration time benchmarks. */
     private ChainedOptionsBuilder timed(ChainedOptionsBuilder b) {
         return b.forks(profile.forks()).warmupIterations(profile.warmup()).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(profile.iterations()).measurementTime(TimeValue.seconds(1));
     }
 
-    private void stage(Measurements m, String title, Class<?> benchmarks, UnaryOperator<ChainedOptionsBuilder> settings) {
+    /** Runs the benchmarks of a class whose method names start with {@code methods} (a regex) as one JMH run. */
+    private void stage(Measurements m, String title, Class<?> benchmarks, String methods, UnaryOperator<ChainedOptionsBuilder> settings) {
         Instant t0 = Instant.now();
         System.out.printf(Locale.ROOT, "  %-60s", title);
         System.out.flush();
         String log = runDir.resolve("jmh-" + benchmarks.getSimpleName() + "-" + t0.toEpochMilli() + ".log").toString();
-        ChainedOptionsBuilder b = new OptionsBuilder().include("\\." + benchmarks.getSimpleName() + "\\.").shouldDoGC(true).output(log)
+        ChainedOptionsBuilder b = new OptionsBuilder().include("\\." + benchmarks.getSimpleName() + "\\." + methods).shouldDoGC(true).output(log)
                 .jvmArgsPrepend("-D" + Facts.DIR_PROPERTY + "=" + facts.toAbsolutePath(), "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                         "-D" + StartupBench.RUNTIME_JAR_PROPERTY + "=" + runtimeJar.toAbsolutePath(),
                         "-D" + StartupBench.BARE_JAR_PROPERTY + "=" + bareJar.toAbsolutePath());

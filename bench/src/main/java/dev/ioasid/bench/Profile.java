@@ -17,6 +17,6 @@ package dev.ioasid.bench;
 public record Profile(String name, int forks, int warmup, int iterations, int sweepWarmup, int sweepIterations, int faultBatch, int areasBatch,
         int memoryRuns, int starts) {
 
-    public static final Profile SHORT = new Profile("short", 1, 3, 5, 1, 3, 2000, 20_000, 1, 6);
+    public static final Profile SHORT = new Profile("short", 1, 2, 5, 1, 2, 2000, 20_000, 1, 6);
     public static final Profile FULL = new Profile("full", 2, 5, 10, 2, 5, 5000, 50_000, 3, 15);
 }

@@ -176,6 +176,17 @@ public class TranslateBench {
     public static class Lane {
         PciDevice device;
         int at;
+        long x = 0x9E3779B97F4A7C15L;
+
+        /** A few nanoseconds of arithmetic on this thread's own state. */
+        long spin() {
+            for (int i = 0; i < 8; i++) {
+                x ^= x << 13;
+                x ^= x >>> 7;
+                x ^= x << 17;
+            }
+            return x;
+        }
 
         @Setup(Level.Trial)
         public void setup(TranslateBench s, ThreadParams t) {
@@ -198,5 +209,25 @@ public class TranslateBench {
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public Translation p6TwoThreads(Lane lane) {
         return translator.translate(lane.device, Access.NO_PASID, hitKeys[hitSeq[lane.at++ & (HIT_SEQ - 1)]], Access.READ);
+    }
+
+    /**
+     * Context for P6, not its baseline: how a loop that shares nothing scales from one thread to two on this
+     * machine during this run. On a shared machine whose second core is busy elsewhere, no code reaches 1.8.
+     */
+    @Benchmark
+    @Threads(1)
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public long p6MachineOneThread(Lane lane) {
+        return lane.spin();
+    }
+
+    @Benchmark
+    @Threads(2)
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public long p6MachineTwoThreads(Lane lane) {
+        return lane.spin();
     }
 }

@@ -109,8 +109,11 @@ public final class Figures {
     public Figure p6(BenchBackend b) {
         Score one = m.find("TranslateBench.p6OneThread", "backend", b.name());
         Score two = m.find("TranslateBench.p6TwoThreads", "backend", b.name());
+        double machine = ratio(m.find("TranslateBench.p6MachineTwoThreads", "backend", b.name()),
+                m.find("TranslateBench.p6MachineOneThread", "backend", b.name()));
         return new Figure("P6", b.name() + " translate throughput, 2 threads on 2 devices of one IOAS vs 1 thread", ratio(two, one), Goal.atLeast(1.8),
-                "2 threads " + score(two) + "; 1 thread " + score(one) + "; P1's IOTLB-hit workload");
+                "2 threads " + score(two) + "; 1 thread " + score(one) + "; P1's IOTLB-hit workload. In the same run a loop that shares nothing scaled "
+                        + (Double.isNaN(machine) ? "n/a" : n(machine)) + "x from 1 thread to 2: what this machine's cores allowed then");
     }
 
     /** P7: areas held, and map throughput at that size. */

@@ -140,8 +140,8 @@ public final class Report {
         List<Figure> missed = figures.stream().filter(f -> !f.meets()).toList();
         s.append("Meets ").append(figures.size() - missed.size()).append(" of ").append(figures.size()).append(" goals.");
         if (!missed.isEmpty()) {
-            s.append(" Misses: ").append(String.join(", ", missed.stream().map(f -> f.id() + " " + f.subject().split(" ")[0]).distinct().toList()))
-                    .append(" (see the README's *Known limits*).");
+            s.append(" Misses: ").append(String.join(", ", missed.stream().map(Figure::id).distinct().toList()))
+                    .append(" (the README's *Known limits* says why we believe they do).");
         }
         s.append("\n\n## What was measured\n\n| figure | ratio | goal | the numbers behind it |\n|---|---|---|---|\n");
         for (Figure f : figures) {
