@@ -135,6 +135,7 @@ public final class Main {
 
     private int run() throws IOException {
         Instant start = Instant.now();
+        double loadBefore = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         runDir = Files.isDirectory(Path.of("bench", "target")) ? Path.of("bench", "target", "bench-run") : Files.createTempDirectory("ioasid-bench");
         facts = runDir.resolve("facts");
         if (Files.isDirectory(runDir)) {
@@ -187,7 +188,7 @@ public final class Main {
         }
         if (wants("P7")) {
             stage(m, "P7: 10M areas", AreasBench.class, "",
-                    b -> b.shouldDoGC(false).warmupIterations(1).warmupBatchSize(profile.areasBatch()).measurementIterations(profile.iterations())
+                    b -> b.warmupIterations(1).warmupBatchSize(profile.areasBatch()).measurementIterations(profile.iterations())
                             .measurementBatchSize(profile.areasBatch()).jvmArgsAppend("-Xms1g", "-Xmx" + areasHeapMiB() + "m")
                             .param("areas", Long.toString(AreasBench.VFIO_CAP), Long.toString(Figures.P7_TARGET)));
             stage(m, "P7: sparse pattern", SparseBench.class, "", b -> b.measurementIterations(profile.memoryRuns()).param("backend", all));
@@ -202,7 +203,8 @@ public final class Main {
 
         List<Figure> figures = Report.figures(m, facts, profile, only, backends, p3);
         Duration took = Duration.between(start, Instant.now());
-        Report report = new Report(figures, profile, took, stageFailures, m, backends, p3);
+        Report report = new Report(figures, profile, took, stageFailures, m, backends, p3)
+                .load(loadBefore, java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         System.out.println();
         System.out.println(report.header());
         for (Figure f : figures) {

@@ -30,6 +30,8 @@ public final class Report {
     private final List<BenchBackend> backends;
     private final BenchBackend p3;
     private final ZonedDateTime when = ZonedDateTime.now(ZoneOffset.UTC);
+    private double loadBefore = -1;
+    private double loadAfter = -1;
 
     public Report(List<Figure> figures, Profile profile, Duration took, List<String> failures, Measurements measurements, List<BenchBackend> backends,
             BenchBackend p3) {
@@ -40,6 +42,13 @@ public final class Report {
         this.measurements = measurements;
         this.backends = List.copyOf(backends);
         this.p3 = p3;
+    }
+
+    /** The system load average (1 minute) when the run began and when it ended: how shared the machine was. */
+    public Report load(double before, double after) {
+        loadBefore = before;
+        loadAfter = after;
+        return this;
     }
 
     /** Every figure the selection asks for, in the order; P3 on the backend standing for VT-d. */
@@ -121,6 +130,10 @@ public final class Report {
                 .append(System.getProperty("java.vendor")).append(") |\n");
         s.append("| cores | ").append(Runtime.getRuntime().availableProcessors()).append(" (").append(System.getProperty("os.name")).append(' ')
                 .append(System.getProperty("os.arch")).append(") |\n");
+        if (loadBefore >= 0) {
+            s.append(String.format(Locale.ROOT, "| load | system load average %.2f when the run began, %.2f when it ended (other work on the machine) |%n",
+                    loadBefore, loadAfter));
+        }
         s.append(String.format(Locale.ROOT, "| profile | %s: %d fork(s), %d warmup and %d measured iterations of 1 s per time benchmark; took %d min %02d s |%n",
                 profile.name(), profile.forks(), profile.warmup(), profile.iterations(), took.toMinutes(), took.toSecondsPart()));
         for (BenchBackend b : backends) {
