@@ -90,7 +90,7 @@ public final class Figures {
         Properties f = fact("memory-" + b.name());
         double bpp = Double.parseDouble(f.getProperty("bytesPerPage", "NaN"));
         String detail = f.isEmpty() ? "no result" : String.format(Locale.ROOT,
-                "%s frames of simulated memory (%s of them tables) and %s B of retained heap for %s pages; direct buffers behind the frames: %s B",
+                "the map took %s frames of simulated memory (the domain's tables now hold %s, the root included) and kept %s B of heap, for %s pages; the direct buffers behind those frames: %s B",
                 f.getProperty("frames"), f.getProperty("tableFrames"), f.getProperty("heapBytes"), f.getProperty("pages"), f.getProperty("directBytes"));
         return new Figure("P4", String.format(Locale.ROOT, "%s memory per mapped 4 KiB page, 1 GiB dense: %s B vs the hardware's %s B (goal %s B)",
                 b.name(), Double.isNaN(bpp) ? "n/a" : n(bpp), n(HardwareCost.DENSE_BYTES_PER_PAGE), n(P4_GOAL_BYTES)),
