@@ -27,6 +27,9 @@ public final class FramePins {
     }
 
     private void freeReleased(long start, long end) {
+        if (released.isEmpty() || released.total(start, end) == 0) {
+            return; // the usual case, the owner still holds every frame: no per-frame lookups
+        }
         for (long f = start; f < end;) {
             if (released.get(f) > 0) {
                 long runEnd = f + 1;

@@ -1,6 +1,6 @@
 package dev.ioasid.backend.mock.internal;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import dev.ioasid.machine.TranslatedPage;
@@ -28,9 +28,10 @@ final class MockIotlb {
 
     private final AtomicReferenceArray<Entry> slots;
     private final int mask;
-    final AtomicLong hits = new AtomicLong();
-    final AtomicLong misses = new AtomicLong();
-    final AtomicLong invalidations = new AtomicLong();
+    /** Adders, not atomics: every translation counts, and one shared counter would serialize the units' users. */
+    final LongAdder hits = new LongAdder();
+    final LongAdder misses = new LongAdder();
+    final LongAdder invalidations = new LongAdder();
 
     MockIotlb(int size) {
         if (size <= 0 || Integer.bitCount(size) != 1) {
@@ -52,10 +53,10 @@ final class MockIotlb {
     Entry lookup(long tag, long page) {
         Entry e = slots.get(slot(tag, page));
         if (e != null && e.tag == tag && e.page == page) {
-            hits.incrementAndGet();
+            hits.increment();
             return e;
         }
-        misses.incrementAndGet();
+        misses.increment();
         return null;
     }
 
@@ -65,7 +66,7 @@ final class MockIotlb {
 
     /** Drops the entries of a domain whose pages intersect {@code [first, last]} (granule page numbers). */
     void invalidate(long tag, long firstPage, long lastPage) {
-        invalidations.incrementAndGet();
+        invalidations.increment();
         for (int i = 0; i <= mask; i++) {
             Entry e = slots.get(i);
             if (e != null && e.tag == tag && e.page >= firstPage && e.page <= lastPage) {

@@ -445,7 +445,7 @@ public final class MockUnit implements IommuUnit {
         caches.put("prq.requests", pageRequests.get());
         caches.put("prq.responses.success", responsesSuccess.get());
         caches.put("prq.responses.invalid", responsesInvalid.get());
-        return new UnitStats(iotlb.hits.get(), iotlb.misses.get(), iotlb.invalidations.get(), faults.get(), caches);
+        return new UnitStats(iotlb.hits.sum(), iotlb.misses.sum(), iotlb.invalidations.sum(), faults.get(), caches);
     }
 
     @Override

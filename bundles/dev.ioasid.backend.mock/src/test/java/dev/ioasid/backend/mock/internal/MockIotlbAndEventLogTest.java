@@ -36,8 +36,8 @@ class MockIotlbAndEventLogTest {
         t.insert(e);
         assertSame(e, t.lookup(1, 100));
         assertNull(t.lookup(2, 100), "another tag");
-        assertEquals(1, t.hits.get());
-        assertEquals(2, t.misses.get());
+        assertEquals(1, t.hits.sum());
+        assertEquals(2, t.misses.sum());
         assertEquals(1, t.occupancy());
     }
 
@@ -58,7 +58,7 @@ class MockIotlbAndEventLogTest {
         t.invalidate(1, 6, 6);
         assertNull(t.lookup(1, 6));
         assertEquals(0, t.occupancy());
-        assertEquals(3, t.invalidations.get());
+        assertEquals(3, t.invalidations.sum());
 
         t.insert(last);
         t.invalidate(1);
