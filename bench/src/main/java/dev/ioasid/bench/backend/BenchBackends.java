@@ -5,7 +5,7 @@ import java.util.stream.Collectors;
 
 /** Every backend the benchmarks measure. Add a backend here when its bundle lands. */
 public final class BenchBackends {
-    private static final List<BenchBackend> ALL = List.of(new MockBench());
+    private static final List<BenchBackend> ALL = List.of(new MockBench(), new VtdBench(), new Smmuv3Bench());
 
     private BenchBackends() {
     }

@@ -204,6 +204,50 @@ public final class PhysicalMemory {
         return LONG.compareAndSet(frameForWrite(pa), offset(pa), expected, value);
     }
 
+    /**
+     * Stores {@code count} aligned 64-bit values from {@code values[off]} at {@code pa}, all inside one frame: what
+     * a page-table writer does to fill a table. Each store is single-copy atomic; a release fence at the end
+     * publishes them all before anything the caller stores next (the pointer to the table, say).
+     */
+    public void store64s(long pa, long[] values, int off, int count) {
+        check(pa, 8L * count);
+        int o = offset(pa);
+        if ((o & 7) != 0 || o + 8 * count > FRAME_SIZE) {
+            throw new IllegalArgumentException(String.format("store64s of %d values at 0x%x leaves its frame or is unaligned", count, pa));
+        }
+        ByteBuffer f = frameForWrite(pa);
+        for (int i = 0; i < count; i++) {
+            LONG.setOpaque(f, o + 8 * i, values[off + i]);
+        }
+        VarHandle.releaseFence();
+    }
+
+    /**
+     * Loads {@code count} aligned 64-bit values at {@code pa} into {@code values[off]}, all inside one frame.
+     *
+     * @return true when every value is 0 (a frame never written reads as zeros)
+     */
+    public boolean load64s(long pa, long[] values, int off, int count) {
+        check(pa, 8L * count);
+        int o = offset(pa);
+        if ((o & 7) != 0 || o + 8 * count > FRAME_SIZE) {
+            throw new IllegalArgumentException(String.format("load64s of %d values at 0x%x leaves its frame or is unaligned", count, pa));
+        }
+        ByteBuffer f = frame(pa);
+        if (f == null) {
+            java.util.Arrays.fill(values, off, off + count, 0L);
+            return true;
+        }
+        long any = 0;
+        for (int i = 0; i < count; i++) {
+            long v = (long) LONG.getOpaque(f, o + 8 * i);
+            values[off + i] = v;
+            any |= v;
+        }
+        VarHandle.acquireFence();
+        return any == 0;
+    }
+
     /** Reads {@code length} bytes into {@code dst} at {@code off}. */
     public void read(long pa, byte[] dst, int off, int length) {
         check(pa, length);

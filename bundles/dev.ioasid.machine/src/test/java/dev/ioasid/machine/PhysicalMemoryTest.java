@@ -49,6 +49,38 @@ class PhysicalMemoryTest {
     // ---- little-endian loads and stores --------------------------------------------------------------------
 
     @Test
+    void bulk64StoresLandAsSingleStoresWouldAndLoadsReportAllZero() {
+        long[] vals = {0x1122_3344_5566_7788L, -1L, 0, 42};
+        long pa = 3 * FRAME_SIZE + 0xff0 - 8 * 3;
+        mem.store64s(pa, vals, 1, 3);
+        assertEquals(-1L, mem.load64(pa));
+        assertEquals(0, mem.load64(pa + 8));
+        assertEquals(42, mem.load64(pa + 16));
+        long[] back = new long[5];
+        assertFalse(mem.load64s(pa, back, 2, 3));
+        assertArrayEquals(new long[] {0, 0, -1L, 0, 42}, back);
+        // a frame never written reads as zeros, is reported all-zero, and is not backed by the load
+        long cold = 9 * FRAME_SIZE;
+        long backed = mem.backedFrames();
+        java.util.Arrays.fill(back, 7);
+        assertTrue(mem.load64s(cold, back, 0, 5));
+        assertArrayEquals(new long[5], back);
+        assertEquals(backed, mem.backedFrames());
+        assertTrue(mem.load64s(pa + 8, back, 0, 1), "one zero value");
+    }
+
+    @Test
+    void bulk64RefusesRunsThatLeaveTheFrameOrAreUnalignedOrOutOfRange() {
+        long[] vals = new long[4];
+        assertThrows(IllegalArgumentException.class, () -> mem.store64s(FRAME_SIZE - 16, vals, 0, 3));
+        assertThrows(IllegalArgumentException.class, () -> mem.load64s(FRAME_SIZE - 16, vals, 0, 3));
+        assertThrows(IllegalArgumentException.class, () -> mem.store64s(4, vals, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> mem.load64s(4, vals, 0, 1));
+        assertThrows(BusError.class, () -> mem.store64s(2 * MIB16, vals, 0, 1));
+        assertEquals(0, mem.backedFrames(), "nothing was written");
+    }
+
+    @Test
     void store64IsLittleEndianByteForByte() {
         long pa = 5 * FRAME_SIZE;
         mem.store64(pa, 0x0102030405060708L);

@@ -488,6 +488,17 @@ public final class Smmuv3Unit implements IommuUnit, Smmuv3Nesting {
         return handlers.log();
     }
 
+    /** Frames held by the translation tables of live paging domains (not the stream, CD or queue structures). */
+    public long domainTableFrames() {
+        long n = 0;
+        for (Domain d : domains) {
+            if (d instanceof SmmuDomain) {
+                n += ((SmmuDomain) d).table.tableFrames();
+            }
+        }
+        return n;
+    }
+
     /** Frees every domain and table and turns the SMMU off: the backend is going away. */
     public void shutdown() {
         List<Domain> all = new ArrayList<>(domains);

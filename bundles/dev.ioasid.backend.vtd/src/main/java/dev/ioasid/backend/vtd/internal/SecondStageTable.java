@@ -80,6 +80,10 @@ final class SecondStageTable {
                         }
                     }
                 }
+                if (level == 1) {
+                    done += mapLeaves(va, pa, length - done, r, w);
+                    continue;
+                }
                 mapOne(va, pa, level, r, w);
                 done += 1L << SsPte.shift(level);
             }
@@ -97,7 +101,43 @@ final class SecondStageTable {
         }
     }
 
-    private void mapOne(long iova, long pa, int level, boolean r, boolean w) {
+    /**
+     * Maps 4 KiB pages from {@code iova} up to the end of its last-level table (or of the range) in one go: the
+     * first page finds or makes the table, the rest go in with one bulk store. It stops short of the first slot
+     * already in use, so that the caller's next {@link #mapOne} reports that IOVA as EEXIST and its rollback
+     * covers every page mapped here. Returns the bytes mapped.
+     */
+    private long mapLeaves(long iova, long pa, long remaining, boolean r, boolean w) {
+        int first = SsPte.index(iova, 1);
+        int n = (int) Math.min(512 - first, remaining >>> 12);
+        long table = mapOne(iova, pa, 1, r, w);
+        if (n <= 1) {
+            return 4096;
+        }
+        long[] entries = scratch;
+        int free = n - 1;
+        if (!memory.load64s(table + 8L * (first + 1), entries, 0, n - 1)) {
+            for (int i = 0; i < n - 1; i++) {
+                if (SsPte.present(entries[i])) {
+                    free = i;
+                    break;
+                }
+            }
+        }
+        for (int i = 0; i < free; i++) {
+            entries[i] = SsPte.leaf(pa + 4096L * (i + 1), r, w, 1);
+        }
+        if (free > 0) {
+            memory.store64s(table + 8L * (first + 1), entries, 0, free);
+        }
+        return 4096L * (1 + free);
+    }
+
+    /** One last-level table's worth of entries; map and unmap are serialized by the caller, as {@link #pending} is. */
+    private final long[] scratch = new long[512];
+
+    /** Maps one leaf; returns the table it wrote it into. */
+    private long mapOne(long iova, long pa, int level, boolean r, boolean w) {
         long table = root;
         long[] made = new long[2 * levels];
         int n = 0;
@@ -123,6 +163,7 @@ final class SecondStageTable {
                 throw IommuException.of(Errno.EEXIST, "iova 0x%x is already mapped", iova);
             }
             memory.store64(slot, SsPte.leaf(pa, r, w, level));
+            return table;
         } catch (IommuException e) {
             // the tables this page made are empty: unlink and free them, deepest first
             for (int i = n - 2; i >= 0; i -= 2) {

@@ -519,6 +519,17 @@ public final class VtdUnit implements IommuUnit {
         return recorder.events();
     }
 
+    /** Frames held by the second-stage tables of live paging domains (not the root, context and PASID tables). */
+    public long domainTableFrames() {
+        long n = 0;
+        for (Domain d : driver.byDid.values()) {
+            if (d instanceof VtdDomain) {
+                n += ((VtdDomain) d).table.tableFrames();
+            }
+        }
+        return n;
+    }
+
     /** Frees every domain, table and queue: the backend is going away. */
     public void shutdown() {
         driver.detachAll();

@@ -5,6 +5,7 @@ import static dev.ioasid.backend.vtd.internal.Rig.R;
 import static dev.ioasid.backend.vtd.internal.Rig.W;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -99,5 +100,31 @@ class SecondStageTableTest {
         rig.frames.failNth(0);
         assertEquals(used, rig.frames.framesInUse());
         assertEquals(0, rig.mem.load64(v.table.root + 8L * SsPte.index(0x8000_0000L, 4)) & 3, "no table was left linked");
+    }
+
+    @Test
+    void a_run_of_4k_pages_that_meets_a_mapped_page_fails_whole_and_names_it() {
+        Rig rig = Rig.server();
+        PagingDomain d = domain(rig);
+        VtdDomain v = (VtdDomain) d;
+        long base = 0x1_0000_0000L;
+        d.map(base + 0x7000, 0x7000, 4096, RW, false);
+        long tables = v.table.tableFrames();
+        IommuException e = assertThrows(IommuException.class, () -> d.map(base, 0x100_0000, 64 * 4096, RW, false));
+        assertEquals(Errno.EEXIST, e.errno());
+        assertTrue(e.getMessage().contains("0x100007000"), e.getMessage());
+        for (int i = 0; i < 64; i++) {
+            assertEquals(i == 7 ? 0x7000 : -1, d.iovaToPhys(base + 4096L * i), "page " + i);
+        }
+        assertEquals(tables, v.table.tableFrames());
+        // a run that crosses two last-level tables lands whole, each page where it belongs
+        long run = base + (2L << 20) - 8 * 4096;
+        d.map(run, 0x200_0000, 16 * 4096, MapFlags.READABLE, false);
+        for (int i = 0; i < 16; i++) {
+            assertEquals(0x200_0000 + 4096L * i + 8, d.iovaToPhys(run + 4096L * i + 8));
+            assertEquals(1, v.table.leaf(run + 4096L * i)[1]);
+        }
+        assertEquals(0x200_0000 + 15 * 4096L + 0x10, rig.physical("dsa0", NO_PASID, run + 15 * 4096L + 0x10, R));
+        rig.expectFault(FaultReason.WRITE, "dsa0", NO_PASID, run, W);
     }
 }
