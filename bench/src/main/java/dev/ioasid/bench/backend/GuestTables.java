@@ -13,8 +13,8 @@ import dev.ioasid.api.ObjectInfo;
  * descriptor bits are the caller's (x86-64 first stage for VT-d, VMSAv8-64 stage 1 for SMMUv3).
  */
 final class GuestTables {
-    /** Where the guest keeps its tables: far above the mapped region, inside every backend's 48-bit aperture. */
-    static final long TABLES_GPA = 0x40_0000_0000L;
+    /** Where the guest keeps its tables: at 4 TiB, above the 1 TiB of P7's sparse pattern, inside every 48-bit aperture. */
+    static final long TABLES_GPA = 0x400_0000_0000L;
 
     private final Map<Long, long[]> tables = new LinkedHashMap<>();
     private final long tableBits;

@@ -36,7 +36,7 @@ import dev.ioasid.bench.report.HardwareCost;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 0)
 @Measurement(iterations = 1)
-@Fork(value = 1, jvmArgsAppend = { "-Xms1g", "-Xmx6g" })
+@Fork(value = 1, jvmArgsAppend = { "-Xms1g", "-Xmx6g", "-XX:MaxDirectMemorySize=8g" })
 public class SparseBench {
     public static final long SPAN = 1L << 40;
     public static final long STRIDE = 2 * Rig.MIB;
