@@ -1,8 +1,8 @@
 package dev.ioasid.bench;
 
 /**
- * How long each group of benchmarks runs. {@link #SHORT} takes about five minutes on two cores with the mock
- * alone; {@link #FULL} runs more iterations and forks for tighter figures.
+ * How long each group of benchmarks runs. {@link #SHORT} takes about five minutes on two cores with the mock alone
+ * and about ten with mock, vtd and smmuv3; {@link #FULL} runs more iterations and forks for tighter figures.
  *
  * @param forks         JMH forks of each time benchmark
  * @param warmup        warmup iterations of one second (time benchmarks) or one batch (batch benchmarks)

@@ -249,4 +249,31 @@ class ShellCommandsTest {
         assertTrue(ev.get(0).contains("BLOCKED"), ev.toString());
         assertTrue(nic > 0);
     }
+
+    @Test
+    void the_remaining_commands_each_refuse_what_they_cannot_do_in_one_line() {
+        fails(Errno.ENOENT, "no context nope", () -> ctx.objects("nope"));
+        fails(Errno.ENOENT, "no context nope", () -> mem.regions("nope"));
+        fails(Errno.ENOENT, "no context nope", () -> ioas.alloc("nope"));
+        fails(Errno.ENOENT, "no context nope", () -> fault.queue("nope"));
+        fails(Errno.ENOENT, "no context nope", () -> pasid.list("nope"));
+        fails(Errno.ENOENT, "no context nope", () -> view.topology("nope"));
+        ctx.open("vm1");
+        fails(Errno.ENOENT, "no IOAS 9", () -> ioas.ranges("vm1", "9"));
+        fails(Errno.ENOENT, "no device 5", () -> dev.detach("vm1", "5"));
+        fails(Errno.ENOENT, "no device 5", () -> dev.info("vm1", "5"));
+        fails(Errno.ENOENT, "no fault queue 5", () -> fault.list("vm1", "5"));
+        fails(Errno.ENOENT, "no fault queue 5", () -> fault.wait("vm1", "5"));
+        fails(Errno.ENOENT, "no event queue or vEVENTQ 5", () -> fault.events("vm1", "5"));
+        fails(Errno.EINVAL, "even number", () -> dma.write("acc0", "-", "0x1000", "0xabc"));
+        fails(Errno.ENODEV, "no device", () -> dma.start("0000:00:1f.7", "-", "0x1000", "4"));
+        fails(Errno.EINVAL, "not a number", () -> dma.start("acc0", "-", "0x1000", "four"));
+        int d = dev.bind("vm1", "nic0");
+        // a RID that was never attached is blocked already: detaching it is harmless, as VFIO's detach is
+        assertEquals("device " + d + " RID blocked", dev.detach("vm1", Integer.toString(d)));
+        // none of them left anything behind
+        assertEquals(1, ctx.objects("vm1").size(), ctx.objects("vm1").toString());
+        assertTrue(String.join("\n", dev.info("vm1", Integer.toString(d))).contains("RID -> blocked"));
+        assertTrue(mem.regions("vm1").isEmpty());
+    }
 }
