@@ -204,17 +204,23 @@ public final class PhysicalMemory {
         return LONG.compareAndSet(frameForWrite(pa), offset(pa), expected, value);
     }
 
+    /** The frame offset of a run of {@code count} 64-bit values at {@code pa}, which must be aligned and inside one frame. */
+    private int runOffset(String op, long pa, int count) {
+        check(pa, 8L * count);
+        int o = offset(pa);
+        if ((o & 7) != 0 || o + 8 * count > FRAME_SIZE) {
+            throw new IllegalArgumentException(String.format("%s of %d values at 0x%x leaves its frame or is unaligned", op, count, pa));
+        }
+        return o;
+    }
+
     /**
      * Stores {@code count} aligned 64-bit values from {@code values[off]} at {@code pa}, all inside one frame: what
      * a page-table writer does to fill a table. Each store is single-copy atomic; a release fence at the end
      * publishes them all before anything the caller stores next (the pointer to the table, say).
      */
     public void store64s(long pa, long[] values, int off, int count) {
-        check(pa, 8L * count);
-        int o = offset(pa);
-        if ((o & 7) != 0 || o + 8 * count > FRAME_SIZE) {
-            throw new IllegalArgumentException(String.format("store64s of %d values at 0x%x leaves its frame or is unaligned", count, pa));
-        }
+        int o = runOffset("store64s", pa, count);
         ByteBuffer f = frameForWrite(pa);
         for (int i = 0; i < count; i++) {
             LONG.setOpaque(f, o + 8 * i, values[off + i]);
@@ -228,11 +234,7 @@ public final class PhysicalMemory {
      * @return true when every value is 0 (a frame never written reads as zeros)
      */
     public boolean load64s(long pa, long[] values, int off, int count) {
-        check(pa, 8L * count);
-        int o = offset(pa);
-        if ((o & 7) != 0 || o + 8 * count > FRAME_SIZE) {
-            throw new IllegalArgumentException(String.format("load64s of %d values at 0x%x leaves its frame or is unaligned", count, pa));
-        }
+        int o = runOffset("load64s", pa, count);
         ByteBuffer f = frame(pa);
         if (f == null) {
             java.util.Arrays.fill(values, off, off + count, 0L);
