@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.LongBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -204,6 +205,11 @@ public final class PhysicalMemory {
         return LONG.compareAndSet(frameForWrite(pa), offset(pa), expected, value);
     }
 
+    /** The frame's bytes from {@code offset} on, as little-endian longs. */
+    private static LongBuffer longs(ByteBuffer frame, int offset) {
+        return frame.duplicate().position(offset).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
+    }
+
     /** The frame offset of a run of {@code count} 64-bit values at {@code pa}, which must be aligned and inside one frame. */
     private int runOffset(String op, long pa, int count) {
         check(pa, 8L * count);
@@ -222,9 +228,8 @@ public final class PhysicalMemory {
     public void store64s(long pa, long[] values, int off, int count) {
         int o = runOffset("store64s", pa, count);
         ByteBuffer f = frameForWrite(pa);
-        for (int i = 0; i < count; i++) {
-            LONG.setOpaque(f, o + 8 * i, values[off + i]);
-        }
+        // a bulk copy between aligned long arrays moves whole 8-byte words (HotSpot's atomic conjoint copy)
+        longs(f, o).put(values, off, count);
         VarHandle.releaseFence();
     }
 
@@ -240,13 +245,12 @@ public final class PhysicalMemory {
             java.util.Arrays.fill(values, off, off + count, 0L);
             return true;
         }
+        longs(f, o).get(values, off, count);
+        VarHandle.acquireFence();
         long any = 0;
         for (int i = 0; i < count; i++) {
-            long v = (long) LONG.getOpaque(f, o + 8 * i);
-            values[off + i] = v;
-            any |= v;
+            any |= values[off + i];
         }
-        VarHandle.acquireFence();
         return any == 0;
     }
 

@@ -186,6 +186,9 @@ final class SecondStageTable {
         int first = start <= base ? 0 : (int) Math.min(512, (start - base) >>> SsPte.shift(level));
         long span = 1L << (SsPte.shift(level) + 9);
         int last = end - base >= span ? 511 : (int) ((end - 1 - base) >>> SsPte.shift(level));
+        if (level == 1) {
+            return unmapLeaves(table, first, Math.min(last, 511));
+        }
         for (int i = first; i <= last && i < 512; i++) {
             long slot = table + 8L * i;
             long e = memory.load64(slot);
@@ -227,13 +230,31 @@ final class SecondStageTable {
         memory.store64(slot, SsPte.table(t));
     }
 
-    private boolean isEmpty(long table) {
-        for (int i = 0; i < 512; i++) {
-            if (memory.load64(table + 8L * i) != 0) {
-                return false;
+    /** Clears the present 4 KiB leaves in slots [first, last] of a last-level table with one bulk load and store. */
+    private long unmapLeaves(long table, int first, int last) {
+        int n = last - first + 1;
+        if (n <= 0) {
+            return 0;
+        }
+        long[] entries = scratch;
+        if (memory.load64s(table + 8L * first, entries, 0, n)) {
+            return 0;
+        }
+        int cleared = 0;
+        for (int i = 0; i < n; i++) {
+            if (SsPte.present(entries[i])) {
+                entries[i] = 0;
+                cleared++;
             }
         }
-        return true;
+        if (cleared > 0) {
+            memory.store64s(table + 8L * first, entries, 0, n);
+        }
+        return 4096L * cleared;
+    }
+
+    private boolean isEmpty(long table) {
+        return memory.load64s(table, scratch, 0, 512);
     }
 
     /** Frees the tables unlinked by earlier unmaps: call after the caches were invalidated. */
