@@ -27,9 +27,10 @@ public interface Context extends AutoCloseable {
     List<ObjectInfo> objects();
 
     /**
-     * IOMMU_DESTROY: destroys any object by id. A device is unbound.
+     * IOMMU_DESTROY: destroys an object by id. A bound device is in use by its binding, as in iommufd: destroying
+     * it is EBUSY, and {@link EndpointService#unbind} releases it.
      *
-     * @throws IommuException ENOENT if there is no such object, EBUSY while something depends on it
+     * @throws IommuException ENOENT if there is no such object, EBUSY for a device or while something depends on it
      */
     void destroy(int id);
 

@@ -264,6 +264,10 @@ public final class IommuCore implements ContextService, DomainService, EndpointS
             try {
                 c.checkOpen();
                 IommuObject o = c.objects.get(id);
+                if (o instanceof DeviceObject) {
+                    // iommufd: the driver that bound the device is its user until it unbinds
+                    throw IommuException.of(Errno.EBUSY, "device %d is bound: its binding is its user until unbind", id);
+                }
                 if (o.users > 0) {
                     throw IommuException.of(Errno.EBUSY, "%s %d is in use (%d user(s)): %s", o.type, id, o.users, o.detail());
                 }

@@ -185,8 +185,15 @@ public abstract class CoreConformance extends ConformanceBase {
         expectErrno(Errno.EBUSY, () -> ctx.destroy(ioas));
         expectErrno(Errno.EBUSY, () -> ctx.destroy(hwpt));
         assertEquals(hwpt, core.device(ctx, dev).ridHwpt());
-        ctx.destroy(dev);
+        // a bound device is in use by its binding: DESTROY refuses it, attached or not; unbind releases it
+        expectErrno(Errno.EBUSY, () -> ctx.destroy(dev));
+        assertEquals(hwpt, core.device(ctx, dev).ridHwpt());
+        core.unbind(ctx, dev);
         expectErrno(Errno.ENOENT, () -> ctx.destroy(hwpt));
+        expectErrno(Errno.ENOENT, () -> ctx.destroy(dev));
+        int idle = bind(D0);
+        expectErrno(Errno.EBUSY, () -> ctx.destroy(idle));
+        core.unbind(ctx, idle);
         ctx.destroy(ioas);
         assertTrue(ctx.objects().isEmpty());
     }

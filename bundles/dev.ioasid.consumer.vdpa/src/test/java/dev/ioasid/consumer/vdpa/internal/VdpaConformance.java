@@ -478,7 +478,7 @@ public abstract class VdpaConformance extends ConformanceBase {
         int devId = dev.bindIommufd(ctx);
         dev.attachAs(0, ioas);
         dev.setGroupAsid(GROUP_CTRL, 1);
-        ctx.destroy(devId);
+        core.unbind(ctx, devId);
         assertFalse(dev.isBound(), "the device noticed that the core unbound it");
         assertEquals(objects, objectIds(), "and destroyed the HWPT it had made");
         assertEquals(0, dev.getGroupAsid(GROUP_CTRL));
