@@ -123,6 +123,14 @@ public interface IommuUnit {
         return java.util.List.of();
     }
 
+    /**
+     * The vendor data of a hw_info this unit returned, its registers decoded field by field with the spec's names
+     * (CAP_REG and ECAP_REG for VT-d, IDR0 to IDR5 for SMMUv3), for people; empty when there is nothing to decode.
+     */
+    default List<DecodedEntry> describeHwInfo(HwInfo info) {
+        return List.of();
+    }
+
     /** Cache and fault counters. */
     UnitStats stats();
 

@@ -14,6 +14,7 @@ import dev.ioasid.api.DeviceInfo;
 import dev.ioasid.api.HwInfo;
 import dev.ioasid.api.HwInfoType;
 import dev.ioasid.api.PciAddress;
+import dev.ioasid.spi.IommuUnit;
 
 /** dev:bind, unbind, attach, replace, detach, info. */
 @Component(service = DevCommands.class, property = { "osgi.command.scope=dev", "osgi.command.function=bind",
@@ -89,6 +90,10 @@ public final class DevCommands {
         HwInfo hw = sh.endpoints.hwInfo(c, id);
         out.add(String.format("  hw_info type %s, max_pasid_log2 %d, capabilities%s", typeName(hw.type()), hw.maxPasidLog2(), caps(hw.capabilities())));
         out.addAll(decode(hw));
+        IommuUnit unit = sh.unit(d.unit());
+        if (unit != null) {
+            unit.describeHwInfo(hw).forEach(e -> out.add("    " + e));
+        }
         return out;
     }
 

@@ -188,6 +188,11 @@ public final class Smmuv3Unit implements IommuUnit, Smmuv3Nesting {
     }
 
     @Override
+    public List<DecodedEntry> describeHwInfo(HwInfo info) {
+        return info.type() == HwInfoType.ARM_SMMUV3 ? IdRegisters.decode(info.data()) : List.of();
+    }
+
+    @Override
     public boolean supportsDirtyTracking(PciDevice device) {
         return profile.httu() >= 2;
     }

@@ -63,6 +63,27 @@ class ProfileTest {
     }
 
     @Test
+    void hw_info_registers_decode_by_their_architecture_field_names() {
+        try (UnitFixture f = new UnitFixture()) {
+            var d = f.unit.describeHwInfo(f.unit.hwInfo(f.device("gpu0"), HwInfoType.DEFAULT));
+            assertEquals(List.of("IDR0", "IDR1", "IDR3", "IDR5", "IIDR", "AIDR"), d.stream().map(e -> e.structure().split(" ")[0]).toList());
+            assertEquals("1", d.get(0).fields().get("S2P"));
+            assertEquals("0x2", d.get(0).fields().get("HTTU"));
+            assertEquals("1", d.get(0).fields().get("PRI"));
+            assertEquals("0x1", d.get(0).fields().get("ST_LEVEL"));
+            assertEquals("0x10", d.get(1).fields().get("SIDSIZE"));
+            assertEquals("0x10", d.get(1).fields().get("SSIDSIZE"));
+            assertEquals("1", d.get(2).fields().get("RIL"));
+            assertEquals("0x5", d.get(3).fields().get("OAS"));
+            assertEquals("1", d.get(3).fields().get("GRAN4K"));
+            assertEquals("0x43b", d.get(4).fields().get("Implementer"));
+            assertEquals("0x2", d.get(5).fields().get("ArchMinorRev"));
+            assertTrue(f.unit.describeHwInfo(new HwInfo(HwInfoType.INTEL_VTD, new byte[24], 0, 0)).isEmpty());
+            assertTrue(f.unit.describeHwInfo(new HwInfo(HwInfoType.ARM_SMMUV3, new byte[16], 0, 0)).isEmpty());
+        }
+    }
+
+    @Test
     void minimal_profile_has_one_stage_no_ssids_no_stall_no_pri() {
         try (UnitFixture f = new UnitFixture("profile=minimal")) {
             assertEquals("minimal", f.unit.profile());

@@ -1,5 +1,11 @@
 package dev.ioasid.backend.vtd.internal;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.ioasid.spi.DecodedEntry;
+
 /**
  * The Capability (CAP_REG, offset 0x08) and Extended Capability (ECAP_REG, offset 0x10) register images, with
  * each field decoded by its spec name.
@@ -80,5 +86,45 @@ record Capabilities(long cap, long ecap) {
                 + "SMTS=%d PASID=%d PSS=%d NEST=%d PRS=%d SSADS=%d PT=%d QI=%d DT=%d)", cap, ecap, sagaw(), mgaw(), sllps(),
                 fl1gp() ? 1 : 0, fl5lp() ? 1 : 0, nfr(), mamv(), smts() ? 1 : 0, pasid() ? 1 : 0, pss(), nest() ? 1 : 0,
                 prs() ? 1 : 0, ssads() ? 1 : 0, pt() ? 1 : 0, qi() ? 1 : 0, dt() ? 1 : 0);
+    }
+
+    /** Both registers, each field by its spec name, as {@code dev:info} shows them. */
+    List<DecodedEntry> decoded() {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("ND", Integer.toString(nd()));
+        c.put("CM", flag(cm()));
+        c.put("SAGAW", "0x" + Integer.toHexString(sagaw()));
+        c.put("MGAW", Integer.toString(mgaw()));
+        c.put("FRO", "0x" + Integer.toHexString(fro()));
+        c.put("SLLPS", "0x" + Integer.toHexString(sllps()));
+        c.put("PSI", flag(psi()));
+        c.put("NFR", Integer.toString(nfr()));
+        c.put("MAMV", Integer.toString(mamv()));
+        c.put("FL1GP", flag(fl1gp()));
+        c.put("FL5LP", flag(fl5lp()));
+        Map<String, String> e = new LinkedHashMap<>();
+        e.put("QI", flag(qi()));
+        e.put("DT", flag(dt()));
+        e.put("IR", flag(ir()));
+        e.put("PT", flag(pt()));
+        e.put("SC", flag(sc()));
+        e.put("IRO", "0x" + Integer.toHexString(iro()));
+        e.put("NEST", flag(nest()));
+        e.put("PRS", flag(prs()));
+        e.put("ERS", flag(ers()));
+        e.put("SRS", flag(srs()));
+        e.put("EAFS", flag(eafs()));
+        e.put("PSS", Integer.toString(pss()));
+        e.put("PASID", flag(pasid()));
+        e.put("SMTS", flag(smts()));
+        e.put("SSADS", flag(ssads()));
+        e.put("SSTS", flag(ssts()));
+        e.put("FSTS", flag(fsts()));
+        return List.of(new DecodedEntry(String.format("CAP_REG 0x%016x", cap), -1, c),
+                new DecodedEntry(String.format("ECAP_REG 0x%016x", ecap), -1, e));
+    }
+
+    private static String flag(boolean b) {
+        return b ? "1" : "0";
     }
 }

@@ -171,6 +171,15 @@ public final class VtdUnit implements IommuUnit {
     }
 
     @Override
+    public List<DecodedEntry> describeHwInfo(HwInfo info) {
+        if (info.type() != HwInfoType.INTEL_VTD || info.data().length < HW_INFO_SIZE) {
+            return List.of();
+        }
+        ByteBuffer b = ByteBuffer.wrap(info.data()).order(ByteOrder.LITTLE_ENDIAN);
+        return new Capabilities(b.getLong(8), b.getLong(16)).decoded();
+    }
+
+    @Override
     public boolean supportsDirtyTracking(PciDevice device) {
         return profile.scalable() && caps.ssads();
     }

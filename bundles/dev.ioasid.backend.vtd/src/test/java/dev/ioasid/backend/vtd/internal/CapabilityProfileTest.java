@@ -120,6 +120,40 @@ class CapabilityProfileTest {
     }
 
     @Test
+    void hw_info_registers_decode_by_their_spec_field_names() {
+        Rig rig = Rig.server();
+        var d = rig.unit.describeHwInfo(rig.unit.hwInfo(rig.dev("dsa0"), HwInfoType.DEFAULT));
+        assertEquals(2, d.size());
+        // CAP 0x11d2078c20380e06 by hand: ND 2:0=6, SAGAW 12:8=0xe, MGAW 21:16=56 (+1), SLLPS 37:34=3, PSI 39=1,
+        // NFR 47:40=7 (+1), MAMV 53:48=0x12, FL1GP 56=1, FL5LP 60=1
+        assertEquals("CAP_REG 0x11d2078c20380e06", d.get(0).structure());
+        var cap = d.get(0).fields();
+        assertEquals("6", cap.get("ND"));
+        assertEquals("0xe", cap.get("SAGAW"));
+        assertEquals("57", cap.get("MGAW"));
+        assertEquals("0x3", cap.get("SLLPS"));
+        assertEquals("1", cap.get("PSI"));
+        assertEquals("8", cap.get("NFR"));
+        assertEquals("18", cap.get("MAMV"));
+        assertEquals("1", cap.get("FL1GP"));
+        assertEquals("1", cap.get("FL5LP"));
+        // ECAP 0xe99ee4f010c7: QI 1, NEST 26, PRS 29, PSS 39:35=19, SSADS 45
+        var ecap = d.get(1).fields();
+        assertEquals("1", ecap.get("QI"));
+        assertEquals("1", ecap.get("NEST"));
+        assertEquals("1", ecap.get("PRS"));
+        assertEquals("19", ecap.get("PSS"));
+        assertEquals("1", ecap.get("SSADS"));
+        Rig legacy = Rig.legacy();
+        var l = legacy.unit.describeHwInfo(legacy.unit.hwInfo(legacy.dev("dsa0"), HwInfoType.DEFAULT));
+        assertEquals("0", l.get(1).fields().get("SMTS"), "no scalable mode on the legacy profile");
+        assertEquals("0", l.get(1).fields().get("NEST"));
+        // a hw_info of another type, or cut short, has nothing to decode
+        assertTrue(rig.unit.describeHwInfo(new HwInfo(HwInfoType.ARM_SMMUV3, new byte[40], 0, 0)).isEmpty());
+        assertTrue(rig.unit.describeHwInfo(new HwInfo(HwInfoType.INTEL_VTD, new byte[8], 0, 0)).isEmpty());
+    }
+
+    @Test
     void the_registers_read_back_at_their_offsets() {
         Rig rig = Rig.server();
         assertEquals(0x30, rig.unit.readRegister(Registers.VER));
