@@ -22,7 +22,6 @@ import dev.ioasid.api.IovaRange;
 import dev.ioasid.machine.Access;
 import dev.ioasid.machine.FrameAllocator;
 import dev.ioasid.machine.PciDevice;
-import dev.ioasid.machine.PendingFault;
 import dev.ioasid.machine.PhysicalMemory;
 import dev.ioasid.machine.TranslatedPage;
 import dev.ioasid.machine.Translation;
