@@ -5,8 +5,16 @@ package dev.ioasid.backend.vtd.internal;
  * "qualified" fault is not recorded when a Fault Processing Disable bit (context entry, PASID-directory entry,
  * PASID entry) on the way was set; the others are always recorded.
  * <p>
- * {@link #FS_EXECUTE} and {@link #FS_PRIVILEGE} are this model's numbers for the execute (XD) and supervisor
- * request (SRE) checks of the first stage; the reference lists no number for them.
+ * Of the reference's list (hw-formats.md 3.1) the model leaves out two groups, which no request of this model can
+ * reach: 0xD (a Translation Request or Translated Request blocked by the TT field of a present context entry: the
+ * model's devices send untranslated requests only, no ATS Translation or Translated Requests) and 0x20-0x26
+ * (interrupt remapping: the model has no interrupt remapping table). A reserved or unsupported TT of a legacy
+ * context entry and a reserved PGTT of a PASID entry are invalid programming (0x3, 0x5B), not 0xD.
+ * <p>
+ * Three reasons are not in the reference's list. {@link #SM_PRE_ABS} (0x47) is QEMU's {@code VTD_FR_SM_PRE_ABS}
+ * (SCT.8). {@link #FS_EXECUTE} (0x82) and {@link #FS_PRIVILEGE} (0x83): the reference gives no code for the
+ * first stage's execute (XD) and supervisor request (SRE) checks; 0x82 and 0x83 were chosen by this model and
+ * are not known to be the spec's numbers.
  */
 enum FaultReason {
     ROOT_ENTRY_P(0x1, false, "root entry not present"),
@@ -34,7 +42,9 @@ enum FaultReason {
     PASID_ENTRY_FSPTPTR_INV(0x73, true, "FSPTPTR of the PASID entry cannot be accessed"),
     FS_NON_CANONICAL(0x80, true, "input address not canonical for the first stage"),
     FS_PAGING_ENTRY_US(0x81, true, "user request to a supervisor page (U/S)"),
+    /** Not in the reference: the reference gives no code for the XD check; 0x82 was chosen by this model. */
     FS_EXECUTE(0x82, true, "execute request to a page with XD set"),
+    /** Not in the reference: the reference gives no code for the SRE check; 0x83 was chosen by this model. */
     FS_PRIVILEGE(0x83, true, "supervisor request while SRE is clear"),
     SM_WRITE(0x85, true, "write denied by the first stage"),
     SM_INTERRUPT_ADDR(0x87, true, "output address in the interrupt address range (scalable mode)"),

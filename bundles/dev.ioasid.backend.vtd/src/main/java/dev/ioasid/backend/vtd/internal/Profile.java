@@ -8,7 +8,8 @@ import java.util.Map;
  * the address width of its paging domains). Chosen by the unit's {@code profile=} setting in the machine
  * description, or by Config Admin ({@code <unit>.profile}); any other setting of the unit ({@code aw=},
  * {@code iotlb=}, {@code context-cache=}, {@code pasid-cache=}, {@code fault-records=}, {@code mamv=}) overrides
- * the profile's value.
+ * the profile's value. The capability bits {@code srs=} (ECAP.SRS), {@code eafs=} (ECAP.EAFS) and {@code fl5lp=}
+ * (CAP.FL5LP) take 0 or 1 to clear or set that bit of the profile's register image.
  *
  * @param name           {@code server} or {@code legacy}
  * @param caps           the register images
@@ -113,8 +114,24 @@ record Profile(String name, Capabilities caps, int domainWidth, int iotlbEntries
             }
             cap = (cap & ~Bits.mask(53, 48)) | Bits.put(m, 53, 48);
         }
+        cap = bit(settings, "fl5lp", cap, 60);
+        ecap = bit(settings, "srs", ecap, 31);
+        ecap = bit(settings, "eafs", ecap, 34);
         return new Profile(p.name, new Capabilities(cap, ecap), width, size(settings, "iotlb", p.iotlbEntries),
                 size(settings, "context-cache", p.contextEntries), size(settings, "pasid-cache", p.pasidEntries));
+    }
+
+    /** A register image with one bit set or cleared by a {@code key=0|1} setting, if present. */
+    private static long bit(Map<String, String> settings, String key, long image, int bit) {
+        String v = settings.get(key);
+        if (v == null) {
+            return image;
+        }
+        switch (v) {
+        case "0": return image & ~(1L << bit);
+        case "1": return image | 1L << bit;
+        default: throw new IllegalArgumentException(key + "=" + v + " must be 0 or 1");
+        }
     }
 
     private static int size(Map<String, String> settings, String key, int fallback) {

@@ -59,8 +59,9 @@ final class VtdNestedDomain implements NestedDomain {
     /**
      * Decodes and checks {@code iommu_hwpt_vtd_s1} against a unit's capabilities and the parent.
      *
-     * @throws IommuException EINVAL for a wrong size, reserved field, address width or table address;
-     *                        EOPNOTSUPP for unknown flags or a feature the unit lacks
+     * @throws IommuException EINVAL for a wrong size, reserved field, address width or table address, or a flag
+     *                        whose feature the unit lacks (SRE without ECAP.SRS, EAFE without ECAP.EAFS, as
+     *                        Linux's intel_pasid_setup_nested); EOPNOTSUPP for unknown flags
      */
     static S1 parse(byte[] data, Capabilities caps, VtdDomain parent) {
         if (data == null || data.length != DATA_SIZE) {
@@ -73,10 +74,10 @@ final class VtdNestedDomain implements NestedDomain {
                     s1.flags & ~(S1_SRE | S1_EAFE | S1_WPE));
         }
         if ((s1.flags & S1_EAFE) != 0 && !caps.eafs()) {
-            throw IommuException.of(Errno.EOPNOTSUPP, "EAFE needs ECAP.EAFS");
+            throw IommuException.of(Errno.EINVAL, "EAFE needs ECAP.EAFS");
         }
         if ((s1.flags & S1_SRE) != 0 && !caps.srs()) {
-            throw IommuException.of(Errno.EOPNOTSUPP, "SRE needs ECAP.SRS");
+            throw IommuException.of(Errno.EINVAL, "SRE needs ECAP.SRS");
         }
         if (s1.reserved != 0) {
             throw IommuException.of(Errno.EINVAL, "iommu_hwpt_vtd_s1.__reserved is 0x%x", s1.reserved);

@@ -22,7 +22,6 @@ import dev.ioasid.api.IovaRange;
 import dev.ioasid.machine.Access;
 import dev.ioasid.machine.FrameAllocator;
 import dev.ioasid.machine.PciDevice;
-import dev.ioasid.machine.PendingFault;
 import dev.ioasid.machine.PhysicalMemory;
 import dev.ioasid.machine.TranslatedPage;
 import dev.ioasid.machine.Translation;
@@ -84,6 +83,9 @@ public final class VtdUnit implements IommuUnit {
     private final LongAdder responsesFailure = new LongAdder();
     /** page group responses the hardware processed, newest last; guarded by itself */
     private final ArrayDeque<Descriptor> responses = new ArrayDeque<>();
+    /** page requests waiting for their page group response */
+    final HeldPageRequests held = new HeldPageRequests();
+    private final LongAdder unmatchedResponses = new LongAdder();
 
     /**
      * @param description the unit in the machine description (its {@code profile=} already resolved)
@@ -416,22 +418,32 @@ public final class VtdUnit implements IommuUnit {
         return new TranslationFault(description.id(), reason.name(), reason.code, iova, pasid, access, false, record, detail);
     }
 
-    /** Queues a page request and hands it to the host; null when the queue is full. */
+    /**
+     * Queues a page request and hands it to the host; null when the queue is full. The faulting DMA waits on the
+     * unit's held request of its group (RID, PASID if present, PRGI), which only a page group response descriptor
+     * processed by the invalidation queue completes ({@link #pageGroupResponse}); what the host returns is the
+     * software side of the request and does not release the DMA.
+     */
     private TranslationFault pageRequest(PciDevice device, int pasid, int access, long iova, FaultReason reason, String detail) {
         boolean pp = pasid != Access.NO_PASID;
         PageRequestDescriptor d = new PageRequestDescriptor(device.rid(), pp, pp ? pasid : 0, (access & Access.EXEC) != 0,
                 (access & Access.PRIV) != 0, (access & Access.WRITE) == 0, (access & Access.WRITE) != 0, true, (int) ((iova >>> 12) & 0x1ff),
                 iova & -4096L, false, 0, 0);
+        // held before it is posted, so that a response that comes back at once finds it
+        HeldPageRequests.Hold hold = held.hold(d.rid(), d.pasidPresent(), d.pasid(), d.prgi());
         List<PageRequestDescriptor> taken;
         synchronized (prq) {
             if (prq.post(d) < 0) {
+                if (hold.created()) {
+                    held.drop(hold.held());
+                }
                 return null;
             }
             taken = prq.drain();
         }
         UnitHost h = host;
         TranslationFault f = new TranslationFault(description.id(), reason.name(), reason.code, iova, pasid, access, true, null,
-                detail + "; page request queued");
+                detail + "; page request queued, PRGI " + d.prgi()).withPending(hold.held());
         for (PageRequestDescriptor t : taken) {
             pageRequests.increment();
             PageRequest req = new PageRequest(device, t.pasidPresent() ? t.pasid() : Access.NO_PASID, t.prgi(), access, t.address(), t.lpig(), t);
@@ -439,10 +451,7 @@ public final class VtdUnit implements IommuUnit {
                 pageResponse(req, RESPONSE_INVALID);
                 continue;
             }
-            PendingFault p = h.pageRequest(req);
-            if (t == taken.get(taken.size() - 1)) {
-                f = f.withPending(p);
-            }
+            h.pageRequest(req);
         }
         return f;
     }
@@ -458,8 +467,15 @@ public final class VtdUnit implements IommuUnit {
         invalidator.submit(d.response(response == RESPONSE_SUCCESS ? Descriptor.RESP_SUCCESS : Descriptor.RESP_INVALID));
     }
 
-    /** The hardware received a page group response descriptor: it goes to the device. */
+    /**
+     * The hardware processed a page group response descriptor: it goes to the device, whose held request of that
+     * group (RID, PASID if PASID_P, PRGI) ends: Success retries the translation, Invalid or Response Failure fails
+     * the DMA. A response to a group nobody waits for is counted and otherwise ignored.
+     */
     private void pageGroupResponse(Descriptor d) {
+        if (!held.respond(d)) {
+            unmatchedResponses.increment();
+        }
         switch (d.resp()) {
         case Descriptor.RESP_SUCCESS: responsesSuccess.increment(); break;
         case Descriptor.RESP_INVALID: responsesInvalid.increment(); break;
@@ -519,6 +535,8 @@ public final class VtdUnit implements IommuUnit {
         m.put("prq.responses.success", responsesSuccess.sum());
         m.put("prq.responses.invalid", responsesInvalid.sum());
         m.put("prq.responses.failure", responsesFailure.sum());
+        m.put("prq.responses.unmatched", unmatchedResponses.sum());
+        m.put("prq.held", (long) held.size());
         m.put("tables.frames", (long) tables.tableFrames());
         return new UnitStats(iotlb.hits.sum(), iotlb.misses.sum(), iq.processed.sum(), faults.sum(), m);
     }
@@ -541,6 +559,7 @@ public final class VtdUnit implements IommuUnit {
 
     /** Frees every domain, table and queue: the backend is going away. */
     public void shutdown() {
+        held.abortAll();
         driver.detachAll();
         for (Domain d : new ArrayList<>(driver.byDid.values())) {
             if (d instanceof VtdNestedDomain) {

@@ -72,6 +72,29 @@ class CapabilityProfileTest {
     }
 
     @Test
+    void srs_eafs_and_fl5lp_settings_clear_or_set_their_capability_bits() {
+        Capabilities server = Profile.server().caps();
+        assertTrue(server.srs() && server.eafs() && server.fl5lp(), "the server profile has all three");
+        Capabilities c = Profile.of("server", Map.of("srs", "0", "eafs", "0", "fl5lp", "0")).caps();
+        assertFalse(c.srs());
+        assertFalse(c.eafs());
+        assertFalse(c.fl5lp());
+        assertEquals(server.ecap() & ~(1L << 31 | 1L << 34), c.ecap(), "ECAP.SRS (31) and ECAP.EAFS (34) only");
+        assertEquals(server.cap() & ~(1L << 60), c.cap(), "CAP.FL5LP (60) only");
+        Capabilities one = Profile.of("server", Map.of("eafs", "0")).caps();
+        assertTrue(one.srs() && !one.eafs() && one.fl5lp());
+        assertEquals(server.ecap(), Profile.of("server", Map.of("srs", "1")).caps().ecap(), "1 sets (already set)");
+        assertTrue(Profile.of("legacy", Map.of("srs", "1")).caps().srs(), "1 sets a bit the profile lacks");
+        assertThrows(IllegalArgumentException.class, () -> Profile.of("server", Map.of("srs", "yes")));
+        // through the machine description, as every rig builds its unit
+        Rig rig = new Rig("profile=server srs=0 eafs=0 fl5lp=0");
+        assertEquals(c.ecap(), rig.unit.readRegister(Registers.ECAP));
+        assertEquals(c.cap(), rig.unit.readRegister(Registers.CAP));
+        assertEquals(HwInfo.CAP_DIRTY_TRACKING | HwInfo.CAP_PCI_PASID_EXEC, rig.unit.hwInfo(rig.dev("dsa0"), HwInfoType.DEFAULT).capabilities(),
+                "no PASID_PRIV without ECAP.SRS");
+    }
+
+    @Test
     void config_admin_properties_override_the_machine_description() {
         VtdBackend.Config defaults = new VtdBackend.Config() {
             @Override

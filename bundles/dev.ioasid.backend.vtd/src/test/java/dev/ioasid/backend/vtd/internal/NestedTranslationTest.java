@@ -94,6 +94,38 @@ class NestedTranslationTest {
     }
 
     @Test
+    void vtd_s1_features_the_unit_lacks_are_einval_as_in_intel_pasid_setup_nested() {
+        byte[] sre = s1(VtdNestedDomain.S1_SRE, 0x10000, 48, 0);
+        byte[] eafe = s1(VtdNestedDomain.S1_EAFE, 0x10000, 48, 0);
+        byte[] five = s1(0, 0x10000, 57, 0);
+        // no ECAP.SRS: SRE is EINVAL; EAFE and 5 levels still work
+        Guest noSrs = new Guest(new Rig("profile=server srs=0"), 0);
+        IommuException e = allocFails(noSrs, noSrs.parent, HwptDataType.VTD_S1, sre);
+        assertEquals(Errno.EINVAL, e.errno(), e::getMessage);
+        assertTrue(e.getMessage().contains("SRS"), e::getMessage);
+        assertEquals(0x10000, ((VtdNestedDomain) noSrs.rig.unit.allocNested(noSrs.rig.dev("dsa0"), noSrs.parent, 0, HwptDataType.VTD_S1, eafe)).pgtblAddr);
+        assertEquals(1, ((VtdNestedDomain) noSrs.nested(0, 0x10000, 57)).fspm());
+        // no ECAP.EAFS: EAFE is EINVAL; SRE still works
+        Guest noEafs = new Guest(new Rig("profile=server eafs=0"), 0);
+        e = allocFails(noEafs, noEafs.parent, HwptDataType.VTD_S1, eafe);
+        assertEquals(Errno.EINVAL, e.errno(), e::getMessage);
+        assertTrue(e.getMessage().contains("EAFS"), e::getMessage);
+        assertEquals(VtdNestedDomain.S1_SRE, ((VtdNestedDomain) noEafs.nested(VtdNestedDomain.S1_SRE, 0x10000, 48)).s1Flags);
+        // no CAP.FL5LP: addr_width 57 is EINVAL; 48 still works
+        Guest noFl5lp = new Guest(new Rig("profile=server fl5lp=0"), 0);
+        e = allocFails(noFl5lp, noFl5lp.parent, HwptDataType.VTD_S1, five);
+        assertEquals(Errno.EINVAL, e.errno(), e::getMessage);
+        assertTrue(e.getMessage().contains("addr_width 57"), e::getMessage);
+        assertEquals(0, ((VtdNestedDomain) noFl5lp.nested(0, 0x10000, 48)).fspm());
+        // an unknown flag stays EOPNOTSUPP even on a unit lacking the features
+        assertEquals(Errno.EOPNOTSUPP, allocFails(noEafs, noEafs.parent, HwptDataType.VTD_S1, s1(8, 0x10000, 48, 0)).errno());
+        // nothing of the failed allocations is left: only the successful nested domains and the parent hold DIDs
+        assertEquals(3, noSrs.rig.unit.driver.byDid.size(), "parent, EAFE and 5-level domains");
+        assertEquals(2, noEafs.rig.unit.driver.byDid.size());
+        assertEquals(2, noFl5lp.rig.unit.driver.byDid.size());
+    }
+
+    @Test
     void a_nested_walk_translates_table_pointers_and_the_output_through_the_second_stage() {
         Guest g = new Guest(Rig.server(), 0);
         GuestTables fs = g.tables(0x10_0000, 4);

@@ -38,7 +38,12 @@ final class Rig implements UnitHost {
     final VtdUnit unit;
     final List<UnitEvent> events = new CopyOnWriteArrayList<>();
     final List<PageRequest> requests = new CopyOnWriteArrayList<>();
-    /** what page requests wait on; null answers INVALID through the unit, as the core does without a queue */
+    /**
+     * How the test host handles a page request: it runs (with timeout 0) as the request arrives, and its outcome
+     * is answered through the unit ({@link VtdUnit#pageResponse}, a page group response descriptor), as the core
+     * does; TIMEOUT leaves the request unanswered. Null answers INVALID through the unit, as the core does
+     * without a fault queue. What the DMA waits on is the unit's held request, not this.
+     */
     volatile PendingFault pending;
 
     Rig(String unitSettings) {
@@ -78,6 +83,17 @@ final class Rig implements UnitHost {
         if (p == null) {
             unit.pageResponse(request, dev.ioasid.spi.IommuUnit.RESPONSE_INVALID);
             return timeout -> PendingFault.Outcome.INVALID;
+        }
+        PendingFault.Outcome o;
+        try {
+            o = p.await(0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            o = PendingFault.Outcome.TIMEOUT;
+        }
+        if (o != PendingFault.Outcome.TIMEOUT) {
+            unit.pageResponse(request, o == PendingFault.Outcome.SUCCESS ? dev.ioasid.spi.IommuUnit.RESPONSE_SUCCESS
+                    : dev.ioasid.spi.IommuUnit.RESPONSE_INVALID);
         }
         return p;
     }
